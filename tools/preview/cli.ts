@@ -1,0 +1,166 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { renderCounts, renderOutputs, renderTree } from "./report";
+import { ProgramError, type ProgramRun, runProgram } from "./run-program";
+import { loadStackConfig, StackConfigError } from "./stack-config";
+
+const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
+const DEFAULT_PROGRAM = path.join(PROJECT_ROOT, "infra", "index.ts");
+
+export const USAGE = `Usage: npm run preview -- --stack <staging|prod> [options]
+
+Runs the Pulumi program under Pulumi's mock runtime with the stack's config from
+Pulumi.<stack>.yaml and prints what would be created: no AWS account, CLI or plugin needed.
+
+Options:
+  --stack <name>         stack whose Pulumi.<name>.yaml config applies (required)
+  --json                 print one JSON document instead of the tree
+  --program <file>       run another Pulumi TypeScript program instead of infra/index.ts
+  --verbose              print stack traces on errors
+  -h, --help             show this help
+
+Exit codes: 0 plan printed; 2 bad usage, bad stack config or a program that throws.`;
+
+/** Bad command-line usage: exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+export interface PreviewOptions {
+  stack: string;
+  json: boolean;
+  program: string;
+  verbose: boolean;
+  help: boolean;
+}
+
+export function parsePreviewArgs(argv: string[]): PreviewOptions {
+  let parsed: ReturnType<typeof parse>;
+  function parse() {
+    return parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        stack: { type: "string", short: "s" },
+        json: { type: "boolean", default: false },
+        program: { type: "string" },
+        verbose: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  }
+  try {
+    parsed = parse();
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message} (see --help)`);
+  }
+  const v = parsed.values;
+  if (v.help)
+    return { stack: "", json: false, program: DEFAULT_PROGRAM, verbose: false, help: true };
+  if (!v.stack) throw new UsageError("missing --stack <name> (e.g. --stack prod)");
+  const program = v.program ? path.resolve(v.program) : DEFAULT_PROGRAM;
+  if (!fs.existsSync(program)) throw new UsageError(`--program ${v.program}: no such file`);
+  return {
+    stack: v.stack,
+    json: v.json ?? false,
+    program,
+    verbose: v.verbose ?? false,
+    help: false,
+  };
+}
+
+export interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const processIo: Io = {
+  out: (text) => process.stdout.write(`${text}\n`),
+  err: (text) => process.stderr.write(`${text}\n`),
+};
+
+export function previewJson(run: ProgramRun): Record<string, unknown> {
+  return {
+    project: run.project,
+    stack: run.stack,
+    resources: run.resources.map((r) => ({
+      type: r.type,
+      name: r.name,
+      urn: r.urn,
+      parent: r.parent || null,
+      custom: r.custom,
+      dependencies: r.dependencies,
+      inputs: r.inputs,
+      outputs: r.outputs,
+    })),
+    outputs: run.outputs,
+  };
+}
+
+/** The whole command; returns the process exit code. */
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  let options: PreviewOptions;
+  try {
+    options = parsePreviewArgs(argv);
+  } catch (err) {
+    io.err(`error: ${(err as Error).message}`);
+    return 2;
+  }
+  if (options.help) {
+    io.out(USAGE);
+    return 0;
+  }
+  try {
+    const stackConfig = loadStackConfig(PROJECT_ROOT, options.stack);
+    const started = process.hrtime.bigint();
+    const run = await runProgram({ programFile: options.program, stackConfig });
+    const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
+
+    if (options.json) {
+      io.out(JSON.stringify(previewJson(run), null, 2));
+      return 0;
+    }
+    const programLabel = path.relative(process.cwd(), options.program) || options.program;
+    io.out(
+      `Previewing stack ${run.project}/${run.stack} offline (${programLabel}, mock runtime)\n`,
+    );
+    io.out(renderTree(run));
+    io.out("\nResources by type:");
+    io.out(renderCounts(run));
+    if (Object.keys(run.outputs).length > 0) {
+      io.out("\nOutputs:");
+      io.out(renderOutputs(run));
+    }
+    io.out(`\nProgram ran in ${(elapsedMs / 1000).toFixed(2)} s under mocks.`);
+    return 0;
+  } catch (err) {
+    if (err instanceof StackConfigError || err instanceof UsageError) {
+      io.err(`error: ${err.message}`);
+    } else if (err instanceof ProgramError) {
+      io.err(`error: the program failed: ${err.message}`);
+      if (options.verbose && err.cause instanceof Error)
+        io.err(err.cause.stack ?? String(err.cause));
+    } else {
+      io.err(`error: ${(err as Error).message ?? String(err)}`);
+      if (options.verbose && err instanceof Error) io.err(err.stack ?? "");
+    }
+    return 2;
+  }
+}
+
+if (process.argv[1] === __filename) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`error: ${String(err)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

@@ -1,0 +1,275 @@
+import * as path from "node:path";
+import type {
+  RegisterResourceOutputsRequest,
+  RegisterResourceRequest,
+  RegisterResourceResponse,
+} from "@pulumi/pulumi/proto/resource_pb";
+import { type Struct, Struct as StructCtor } from "google-protobuf/google/protobuf/struct_pb";
+import { createAwsMocks } from "./mocks";
+import type { LoadedStackConfig } from "./stack-config";
+
+/** One `RegisterResource` call, as the engine would have received it. */
+export interface CapturedResource {
+  urn: string;
+  type: string;
+  name: string;
+  custom: boolean;
+  id: string;
+  /** URN of the parent resource (the stack for top-level resources). */
+  parent: string;
+  dependencies: string[];
+  propertyDependencies: Record<string, string[]>;
+  /** Provider reference (`<urn>::<id>`), empty for the default provider. */
+  provider: string;
+  options: {
+    protect: boolean;
+    retainOnDelete: boolean;
+    deleteBeforeReplace: boolean;
+    ignoreChanges: string[];
+    replaceOnChanges: string[];
+    additionalSecretOutputs: string[];
+    aliases: string[];
+    deletedWith: string;
+    customTimeouts?: { create: string; update: string; delete: string };
+  };
+  /** Inputs as plain JSON: secrets shown as "[secret]", resource references as URNs. */
+  inputs: Record<string, unknown>;
+  /** Outputs the (mock) provider returned, same encoding as `inputs`. */
+  outputs: Record<string, unknown>;
+  /** The wire-format inputs with secret markers intact, for the policy analyzer. */
+  inputsStruct: Struct;
+  /** The wire-format outputs (for components: what they passed to `registerOutputs`). */
+  outputsStruct: Struct | undefined;
+}
+
+export interface ProgramRun {
+  project: string;
+  stack: string;
+  /** Every resource the program registered, in registration order (the stack first). */
+  resources: CapturedResource[];
+  /** Stack outputs (the program module's exports), secrets redacted. */
+  outputs: Record<string, unknown>;
+  /** Keys of the stack outputs that are Pulumi secrets. */
+  secretOutputs: string[];
+}
+
+/** The program threw (or a resource's inputs failed) while running: exit code 2. */
+export class ProgramError extends Error {
+  constructor(
+    message: string,
+    readonly cause: unknown,
+  ) {
+    super(message);
+    this.name = "ProgramError";
+  }
+}
+
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
+const ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17";
+const ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7";
+const OUTPUT_VALUE_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** Wire-format property value → JSON a human (or `--json`) can read, never revealing secrets. */
+export function toPlain(value: unknown): unknown {
+  if (value === UNKNOWN) return "[unknown]";
+  if (Array.isArray(value)) return value.map(toPlain);
+  if (value === null || typeof value !== "object") return value;
+  const obj = value as Record<string, unknown>;
+  switch (obj[SIG_KEY]) {
+    case SECRET_SIG:
+      return "[secret]";
+    case RESOURCE_SIG:
+      return obj.urn;
+    case ASSET_SIG:
+      return { asset: obj.path ?? obj.uri ?? "[text]" };
+    case ARCHIVE_SIG:
+      return {
+        archive: obj.path ?? obj.uri ?? Object.keys((obj.assets as object | undefined) ?? {}),
+      };
+    case OUTPUT_VALUE_SIG:
+      return obj.secret === true ? "[secret]" : toPlain(obj.value);
+    default:
+      return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, toPlain(v)]));
+  }
+}
+
+function structToPlain(struct: Struct | undefined): Record<string, unknown> {
+  return struct ? (toPlain(struct.toJavaScript()) as Record<string, unknown>) : {};
+}
+
+/** Drops the program's own modules from the require cache so a second run re-executes it. */
+function forgetProjectModules(root: string): void {
+  for (const key of Object.keys(require.cache)) {
+    if (
+      key.startsWith(root) &&
+      !key.includes(`${path.sep}node_modules${path.sep}`) &&
+      !key.includes(`${path.sep}tools${path.sep}`)
+    ) {
+      delete require.cache[key];
+    }
+  }
+}
+
+/**
+ * A program outside the project (`--program /elsewhere/index.ts`) must load this project's
+ * `@pulumi/pulumi`: the mock runtime is module state, and a second copy would not see it.
+ */
+function resolveFromProject(root: string): void {
+  const modules = path.join(root, "node_modules");
+  const current = (process.env.NODE_PATH ?? "").split(path.delimiter).filter(Boolean);
+  if (current.includes(modules)) return;
+  process.env.NODE_PATH = [...current, modules].join(path.delimiter);
+  // biome-ignore lint/suspicious/noExplicitAny: Module._initPaths re-reads NODE_PATH; not in the typings.
+  (require("node:module") as any)._initPaths();
+}
+
+export interface RunProgramOptions {
+  programFile: string;
+  stackConfig: LoadedStackConfig;
+  /** Directory whose modules are re-loaded on every run. Defaults to the program's project root. */
+  projectRoot?: string;
+}
+
+/**
+ * Runs a Pulumi TypeScript program under the SDK's mock runtime, as the language host would
+ * (inside a `pulumi:pulumi:Stack` root resource, the module's exports as stack outputs),
+ * and captures every registration the engine would have seen.
+ */
+export async function runProgram(options: RunProgramOptions): Promise<ProgramRun> {
+  const { stackConfig } = options;
+  const programFile = path.resolve(options.programFile);
+  const projectRoot = options.projectRoot ?? path.resolve(__dirname, "..", "..");
+
+  const pulumi = await import("@pulumi/pulumi");
+  const runtime = pulumi.runtime;
+
+  // Order matters: config, then mocks, then the program (a static import would run first).
+  runtime.setAllConfig(stackConfig.config, stackConfig.secretKeys);
+  const region = stackConfig.config["aws:region"] ?? "us-east-1";
+  await runtime.setMocks(createAwsMocks(region), stackConfig.project, stackConfig.stack, true);
+
+  // The real engine leaves the root stack's type out of its children's URNs; the mock monitor
+  // does not, so policies matching on URNs would see names no real preview produces.
+  // biome-ignore lint/suspicious/noExplicitAny: the mock monitor is an untyped gRPC-shaped object.
+  const monitor = runtime.getMonitor() as any;
+  const newUrn = monitor.newUrn.bind(monitor);
+  monitor.newUrn = (parent: string, type: string, name: string): string =>
+    newUrn(parent && parent.split("::")[2] === "pulumi:pulumi:Stack" ? "" : parent, type, name);
+
+  const captured = new Map<string, CapturedResource>();
+  const order: string[] = [];
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (
+    req: RegisterResourceRequest,
+    callback: (err: unknown, resp?: RegisterResourceResponse) => void,
+  ) => {
+    register(req, (err: unknown, resp?: RegisterResourceResponse) => {
+      if (!err && resp) {
+        const urn: string = resp.getUrn();
+        const propertyDependencies: Record<string, string[]> = {};
+        req.getPropertydependenciesMap().forEach((deps, key) => {
+          propertyDependencies[key] = deps.getUrnsList();
+        });
+        const timeouts = req.getCustomtimeouts();
+        const inputsStruct = req.getObject() ?? new StructCtor();
+        const outputsStruct = resp.getObject() ?? new StructCtor();
+        captured.set(urn, {
+          urn,
+          type: req.getType(),
+          name: req.getName(),
+          custom: req.getCustom(),
+          id: resp.getId(),
+          parent: req.getParent(),
+          dependencies: req.getDependenciesList(),
+          propertyDependencies,
+          provider: req.getProvider(),
+          options: {
+            protect: req.getProtect() === true,
+            retainOnDelete: req.getRetainondelete() === true,
+            deleteBeforeReplace: req.getDeletebeforereplace(),
+            ignoreChanges: req.getIgnorechangesList(),
+            replaceOnChanges: req.getReplaceonchangesList(),
+            additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+            aliases: req.getAliasurnsList(),
+            deletedWith: req.getDeletedwith(),
+            customTimeouts: timeouts
+              ? {
+                  create: timeouts.getCreate(),
+                  update: timeouts.getUpdate(),
+                  delete: timeouts.getDelete(),
+                }
+              : undefined,
+          },
+          inputs: structToPlain(inputsStruct),
+          outputs: req.getCustom() ? structToPlain(outputsStruct) : {},
+          inputsStruct,
+          outputsStruct: req.getCustom() ? outputsStruct : undefined,
+        });
+        order.push(urn);
+      }
+      callback(err, resp);
+    });
+  };
+  const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
+  monitor.registerResourceOutputs = (
+    req: RegisterResourceOutputsRequest,
+    callback: (err: unknown, resp?: unknown) => void,
+  ) => {
+    const entry = captured.get(req.getUrn());
+    if (entry && req.getOutputs()) {
+      entry.outputsStruct = req.getOutputs();
+      entry.outputs = structToPlain(entry.outputsStruct);
+    }
+    registerOutputs(req, callback);
+  };
+
+  forgetProjectModules(projectRoot);
+  resolveFromProject(projectRoot);
+  try {
+    await runtime.runInPulumiStack(async () => {
+      const mod = require(programFile);
+      return mod?.__esModule && "default" in mod && typeof mod.default === "function"
+        ? await mod.default()
+        : mod;
+    });
+    // `waitForRPCs` is @internal in the typings but exported: it drains pending registrations.
+    await (runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+  } catch (err) {
+    throw new ProgramError(describeProgramError(err), err);
+  }
+
+  const resources = order.map((urn) => captured.get(urn)!);
+  // The stack registers its outputs like any component; the wire format keeps secret markers.
+  const stackResource = resources.find((r) => r.type === "pulumi:pulumi:Stack");
+  const rawOutputs = (stackResource?.outputsStruct?.toJavaScript() ?? {}) as Record<
+    string,
+    unknown
+  >;
+  const secretOutputs = Object.entries(rawOutputs)
+    .filter(
+      ([, v]) =>
+        typeof v === "object" &&
+        v !== null &&
+        (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG,
+    )
+    .map(([k]) => k);
+
+  return {
+    project: stackConfig.project,
+    stack: stackConfig.stack,
+    resources,
+    outputs: stackResource?.outputs ?? {},
+    secretOutputs,
+  };
+}
+
+function describeProgramError(err: unknown): string {
+  if (err instanceof Error) {
+    // Pulumi wraps failures of resource inputs as RunError with the useful message first.
+    return err.message.split("\n")[0] ?? String(err);
+  }
+  return String(err);
+}

@@ -1,0 +1,141 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
+
+/** Stack configuration as the Pulumi CLI hands it to a program (`PULUMI_CONFIG`). */
+export interface LoadedStackConfig {
+  project: string;
+  stack: string;
+  /** Namespaced keys (`aws:region`, `huntaze-api:samplingRate`); values are strings, objects as JSON. */
+  config: Record<string, string>;
+  /** Keys whose values are Pulumi secrets (`secure:` in the stack file). */
+  secretKeys: string[];
+  /** The stack file the values came from, for error messages. */
+  stackFile: string;
+}
+
+/** A configuration problem found before the program runs: usage error, exit code 2. */
+export class StackConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StackConfigError";
+  }
+}
+
+/**
+ * The plaintext substituted for a `secure:` value, which cannot be decrypted offline
+ * (it is encrypted with the stack's secrets provider). Tests and the offline preview only
+ * need the value to exist and to stay a Pulumi secret.
+ */
+export function offlineSecretPlaceholder(key: string): string {
+  return `offline-placeholder-for-${key.replace(/[^A-Za-z0-9]+/g, "-")}`;
+}
+
+interface ProjectFile {
+  name?: unknown;
+  config?: Record<string, unknown>;
+}
+
+function readYaml(file: string): unknown {
+  try {
+    return parseYaml(fs.readFileSync(file, "utf8")) ?? {};
+  } catch (err) {
+    throw new StackConfigError(`${file} is not valid YAML: ${(err as Error).message}`);
+  }
+}
+
+function namespaced(project: string, key: string): string {
+  return key.includes(":") ? key : `${project}:${key}`;
+}
+
+function encode(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+function isSecure(value: unknown): value is { secure: string } {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.keys(value).length === 1 &&
+    typeof (value as { secure?: unknown }).secure === "string"
+  );
+}
+
+/**
+ * Reads `Pulumi.yaml` and `Pulumi.<stack>.yaml` the way the CLI merges them: project-level
+ * `config` values and defaults first, the stack file wins. `environment:` (Pulumi ESC)
+ * references cannot be resolved offline and are rejected with that explanation.
+ */
+export function loadStackConfig(projectDir: string, stack: string): LoadedStackConfig {
+  if (!/^[A-Za-z0-9_.-]+$/.test(stack)) {
+    throw new StackConfigError(
+      `invalid stack name "${stack}": use letters, digits, "-", "_" or "." (e.g. --stack prod)`,
+    );
+  }
+  const projectFile = path.join(projectDir, "Pulumi.yaml");
+  if (!fs.existsSync(projectFile)) {
+    throw new StackConfigError(`no Pulumi.yaml in ${projectDir}`);
+  }
+  const projectDoc = readYaml(projectFile) as ProjectFile;
+  if (typeof projectDoc.name !== "string") {
+    throw new StackConfigError(`${projectFile} must set "name"`);
+  }
+  const project = projectDoc.name;
+
+  const stackFile = path.join(projectDir, `Pulumi.${stack}.yaml`);
+  if (!fs.existsSync(stackFile)) {
+    const known = fs
+      .readdirSync(projectDir)
+      .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+      .filter((s): s is string => s !== undefined);
+    throw new StackConfigError(
+      `unknown stack "${stack}": ${path.basename(stackFile)} does not exist (stacks: ${known.join(", ") || "none"})`,
+    );
+  }
+  const stackDoc = readYaml(stackFile) as { config?: unknown; environment?: unknown };
+  if (stackDoc.environment !== undefined) {
+    throw new StackConfigError(
+      `${path.basename(stackFile)} uses "environment:" (Pulumi ESC), which cannot be resolved offline; put the values under "config:"`,
+    );
+  }
+
+  const config: Record<string, string> = {};
+  const secretKeys = new Set<string>();
+
+  for (const [key, raw] of Object.entries(projectDoc.config ?? {})) {
+    const full = namespaced(project, key);
+    if (typeof raw === "object" && raw !== null && !Array.isArray(raw)) {
+      const spec = raw as { value?: unknown; default?: unknown; secret?: unknown };
+      const value = spec.value ?? spec.default;
+      if (value !== undefined) config[full] = encode(value);
+    } else if (raw !== undefined) {
+      config[full] = encode(raw);
+    }
+  }
+
+  const stackConfig = stackDoc.config ?? {};
+  if (typeof stackConfig !== "object" || Array.isArray(stackConfig)) {
+    throw new StackConfigError(
+      `${path.basename(stackFile)}: "config" must be a mapping of keys to values`,
+    );
+  }
+  for (const [key, raw] of Object.entries(stackConfig as Record<string, unknown>)) {
+    const full = namespaced(project, key);
+    if (isSecure(raw)) {
+      config[full] = offlineSecretPlaceholder(full);
+      secretKeys.add(full);
+    } else if (raw !== null && raw !== undefined) {
+      config[full] = encode(raw);
+      secretKeys.delete(full);
+    }
+  }
+
+  return {
+    project,
+    stack,
+    config,
+    secretKeys: [...secretKeys].sort(),
+    stackFile: path.basename(stackFile),
+  };
+}

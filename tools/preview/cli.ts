@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { costForRun, loadCostAssumptions, renderCostReport } from "../cost";
 import { renderCounts, renderOutputs, renderTree } from "./report";
 import { ProgramError, type ProgramRun, runProgram } from "./run-program";
 import { loadStackConfig, StackConfigError } from "./stack-config";
@@ -17,6 +18,8 @@ Options:
   --stack <name>         stack whose Pulumi.<name>.yaml config applies (required)
   --json                 print one JSON document instead of the tree
   --program <file>       run another Pulumi TypeScript program instead of infra/index.ts
+  --cost                 add a monthly cost estimate (us-east-1 list prices, usage from
+                         huntaze-api:costAssumptions in the stack config)
   --verbose              print stack traces on errors
   -h, --help             show this help
 
@@ -36,6 +39,7 @@ export interface PreviewOptions {
   program: string;
   verbose: boolean;
   help: boolean;
+  cost: boolean;
 }
 
 export function parsePreviewArgs(argv: string[]): PreviewOptions {
@@ -50,6 +54,7 @@ export function parsePreviewArgs(argv: string[]): PreviewOptions {
         json: { type: "boolean", default: false },
         program: { type: "string" },
         verbose: { type: "boolean", default: false },
+        cost: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -61,7 +66,14 @@ export function parsePreviewArgs(argv: string[]): PreviewOptions {
   }
   const v = parsed.values;
   if (v.help)
-    return { stack: "", json: false, program: DEFAULT_PROGRAM, verbose: false, help: true };
+    return {
+      stack: "",
+      json: false,
+      program: DEFAULT_PROGRAM,
+      verbose: false,
+      help: true,
+      cost: false,
+    };
   if (!v.stack) throw new UsageError("missing --stack <name> (e.g. --stack prod)");
   const program = v.program ? path.resolve(v.program) : DEFAULT_PROGRAM;
   if (!fs.existsSync(program)) throw new UsageError(`--program ${v.program}: no such file`);
@@ -71,6 +83,7 @@ export function parsePreviewArgs(argv: string[]): PreviewOptions {
     program,
     verbose: v.verbose ?? false,
     help: false,
+    cost: v.cost ?? false,
   };
 }
 
@@ -117,12 +130,14 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   }
   try {
     const stackConfig = loadStackConfig(PROJECT_ROOT, options.stack);
+    const costAssumptions = options.cost ? loadCostAssumptions(stackConfig) : undefined;
     const started = process.hrtime.bigint();
     const run = await runProgram({ programFile: options.program, stackConfig });
     const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
 
     if (options.json) {
-      io.out(JSON.stringify(previewJson(run), null, 2));
+      const cost = costAssumptions ? { cost: costForRun(run, stackConfig, costAssumptions) } : {};
+      io.out(JSON.stringify({ ...previewJson(run), ...cost }, null, 2));
       return 0;
     }
     const programLabel = path.relative(process.cwd(), options.program) || options.program;
@@ -136,6 +151,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       io.out("\nOutputs:");
       io.out(renderOutputs(run));
     }
+    if (costAssumptions)
+      io.out(`\n${renderCostReport(costForRun(run, stackConfig, costAssumptions))}`);
     io.out(`\nProgram ran in ${(elapsedMs / 1000).toFixed(2)} s under mocks.`);
     return 0;
   } catch (err) {

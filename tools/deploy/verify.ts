@@ -1,0 +1,431 @@
+import { type CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
+import { DescribeDBInstancesCommand, type RDSClient } from "@aws-sdk/client-rds";
+import {
+  DescribeSecretCommand,
+  type DescribeSecretCommandOutput,
+  type SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
+import { ListSubscriptionsByTopicCommand, type SNSClient } from "@aws-sdk/client-sns";
+import { GetSamplingRulesCommand, type XRayClient } from "@aws-sdk/client-xray";
+import { type AwsClients, describeAwsError } from "./aws";
+import type { StackOutputs } from "./outputs";
+import type { CheckResult } from "./progress";
+
+const DAY_MS = 86_400_000;
+
+const result = (name: string, status: CheckResult["status"], detail: string): CheckResult => ({
+  name,
+  status,
+  detail,
+});
+
+function missingOutput(name: string, output: string, dataTier: boolean): CheckResult {
+  return dataTier
+    ? result(
+        name,
+        "warn",
+        `stack output \`${output}\` is absent: the data tier is not deployed in this stack`,
+      )
+    : result(name, "fail", `stack output \`${output}\` is absent; infra/index.ts must export it`);
+}
+
+function listNames(names: string[], max = 5): string {
+  return names.length <= max
+    ? names.join(", ")
+    : `${names.slice(0, max).join(", ")} and ${names.length - max} more`;
+}
+
+// ---------------------------------------------------------------- alarms
+
+export interface AlarmState {
+  name: string;
+  state: string;
+  actionsEnabled: boolean;
+  reason?: string;
+}
+
+/** Every alarm the stack created must exist, have its actions on, and not be in ALARM. */
+export function judgeAlarms(expected: string[], found: AlarmState[]): CheckResult {
+  const name = "alarms";
+  if (expected.length === 0) return result(name, "fail", "stack output `alarmNames` is empty");
+  const byName = new Map(found.map((a) => [a.name, a]));
+  const missing = expected.filter((n) => !byName.has(n));
+  const present = expected.map((n) => byName.get(n)).filter((a): a is AlarmState => !!a);
+  const firing = present.filter((a) => a.state === "ALARM");
+  const muted = present.filter((a) => !a.actionsEnabled);
+  const waiting = present.filter((a) => a.state === "INSUFFICIENT_DATA");
+  const problems: string[] = [];
+  if (missing.length) problems.push(`${missing.length} missing: ${listNames(missing)}`);
+  if (firing.length) {
+    problems.push(
+      `${firing.length} in ALARM: ${firing.map((a) => `${a.name} (${(a.reason ?? "").slice(0, 120)})`).join("; ")}`,
+    );
+  }
+  if (muted.length)
+    problems.push(`${muted.length} with actions disabled: ${listNames(muted.map((a) => a.name))}`);
+  if (problems.length) return result(name, "fail", problems.join("; "));
+  const note = waiting.length
+    ? ` (${waiting.length} INSUFFICIENT_DATA: new alarms wait for their first datapoints)`
+    : "";
+  return result(
+    name,
+    "ok",
+    `${present.length} alarms exist, actions enabled, none in ALARM${note}`,
+  );
+}
+
+export async function fetchAlarms(cw: CloudWatchClient, names: string[]): Promise<AlarmState[]> {
+  const alarms: AlarmState[] = [];
+  // DescribeAlarms accepts at most 100 names per call.
+  for (let i = 0; i < names.length; i += 100) {
+    let nextToken: string | undefined;
+    do {
+      const page = await cw.send(
+        new DescribeAlarmsCommand({
+          AlarmNames: names.slice(i, i + 100),
+          AlarmTypes: ["MetricAlarm", "CompositeAlarm"],
+          NextToken: nextToken,
+        }),
+      );
+      for (const a of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) {
+        alarms.push({
+          name: a.AlarmName ?? "",
+          state: a.StateValue ?? "UNKNOWN",
+          actionsEnabled: a.ActionsEnabled !== false,
+          reason: a.StateReason,
+        });
+      }
+      nextToken = page.NextToken;
+    } while (nextToken);
+  }
+  return alarms;
+}
+
+export async function verifyAlarms(
+  cw: CloudWatchClient,
+  outputs: StackOutputs,
+): Promise<CheckResult> {
+  if (!outputs.alarmNames) return missingOutput("alarms", "alarmNames", false);
+  try {
+    return judgeAlarms(outputs.alarmNames, await fetchAlarms(cw, outputs.alarmNames));
+  } catch (err) {
+    return result("alarms", "fail", describeAwsError(err));
+  }
+}
+
+// ---------------------------------------------------------------- Performance Insights
+
+export async function verifyPerformanceInsights(
+  rds: RDSClient,
+  outputs: StackOutputs,
+): Promise<CheckResult> {
+  const name = "performance-insights";
+  if (!outputs.dbInstanceId) return missingOutput(name, "dbInstanceId", true);
+  try {
+    const res = await rds.send(
+      new DescribeDBInstancesCommand({ DBInstanceIdentifier: outputs.dbInstanceId }),
+    );
+    const db = res.DBInstances?.[0];
+    if (!db) return result(name, "fail", `instance ${outputs.dbInstanceId} not found`);
+    if (db.PerformanceInsightsEnabled !== true) {
+      return result(
+        name,
+        "fail",
+        `Performance Insights is disabled on ${outputs.dbInstanceId}; the stack sets it, so the instance drifted: run \`pulumi refresh\` then the deploy`,
+      );
+    }
+    const key = db.PerformanceInsightsKMSKeyId
+      ? `, KMS key ${db.PerformanceInsightsKMSKeyId.split("/").pop()}`
+      : "";
+    return result(
+      name,
+      "ok",
+      `enabled on ${outputs.dbInstanceId} (retention ${db.PerformanceInsightsRetentionPeriod ?? 7} days${key})`,
+    );
+  } catch (err) {
+    return result(name, "fail", describeAwsError(err));
+  }
+}
+
+// ---------------------------------------------------------------- secret rotation
+
+function rotationIntervalDays(secret: DescribeSecretCommandOutput): number | undefined {
+  const rules = secret.RotationRules;
+  if (rules?.AutomaticallyAfterDays) return rules.AutomaticallyAfterDays;
+  const m = /^rate\((\d+)\s+days?\)$/.exec(rules?.ScheduleExpression ?? "");
+  return m ? Number(m[1]) : undefined;
+}
+
+const isoDay = (d: Date): string => d.toISOString().slice(0, 10);
+
+/**
+ * Rotation must be on, and either a successful rotation happened within the schedule (plus a
+ * day of slack for the rotation window) or the first one is not due yet.
+ */
+export function judgeRotation(secret: DescribeSecretCommandOutput, now: Date): CheckResult {
+  const name = "secret-rotation";
+  const label = secret.Name ?? secret.ARN ?? "the app secret";
+  if (secret.RotationEnabled !== true) {
+    return result(
+      name,
+      "fail",
+      `rotation is not enabled on ${label}; the stack configures it, so run the deploy again and check the rotation function`,
+    );
+  }
+  const interval = rotationIntervalDays(secret);
+  const schedule = interval
+    ? `every ${interval} days`
+    : (secret.RotationRules?.ScheduleExpression ?? "custom schedule");
+  const pending = Object.entries(secret.VersionIdsToStages ?? {}).find(
+    ([, stages]) => stages.includes("AWSPENDING") && !stages.includes("AWSCURRENT"),
+  );
+  const graceMs = DAY_MS;
+  const last = secret.LastRotatedDate;
+  if (last && interval) {
+    const ageDays = (now.getTime() - last.getTime()) / DAY_MS;
+    if (now.getTime() - last.getTime() > interval * DAY_MS + graceMs) {
+      return result(
+        name,
+        "fail",
+        `${label}: last successful rotation ${isoDay(last)} (${Math.floor(ageDays)} days ago) but the schedule is ${schedule}: rotation is failing (see docs/RUNBOOK.md#secret-rotation-failed)`,
+      );
+    }
+  }
+  if (!last) {
+    const next = secret.NextRotationDate;
+    if (next && now.getTime() - next.getTime() > graceMs) {
+      return result(
+        name,
+        "fail",
+        `${label}: no successful rotation yet and the first one was due ${isoDay(next)} (see docs/RUNBOOK.md#secret-rotation-failed)`,
+      );
+    }
+    if (
+      !next &&
+      interval &&
+      secret.CreatedDate &&
+      now.getTime() - secret.CreatedDate.getTime() > interval * DAY_MS + graceMs
+    ) {
+      return result(
+        name,
+        "fail",
+        `${label}: created ${isoDay(secret.CreatedDate)}, rotation ${schedule}, never rotated`,
+      );
+    }
+  }
+  if (pending) {
+    return result(
+      name,
+      "warn",
+      `${label}: rotation ${schedule} is enabled but version ${pending[0].slice(0, 8)}… is AWSPENDING — a rotation is in progress or the last one failed; re-run the verification in a few minutes`,
+    );
+  }
+  const when = last
+    ? `last rotated ${isoDay(last)}`
+    : `not rotated yet, first rotation ${secret.NextRotationDate ? `due ${isoDay(secret.NextRotationDate)}` : "not due yet"}`;
+  return result(name, "ok", `${label}: rotation ${schedule}, ${when}`);
+}
+
+export async function verifySecretRotation(
+  secrets: SecretsManagerClient,
+  outputs: StackOutputs,
+  now: Date,
+): Promise<CheckResult> {
+  const name = "secret-rotation";
+  if (!outputs.appSecretArn) return missingOutput(name, "appSecretArn", true);
+  try {
+    const secret = await secrets.send(
+      new DescribeSecretCommand({ SecretId: outputs.appSecretArn }),
+    );
+    return judgeRotation(secret, now);
+  } catch (err) {
+    return result(name, "fail", describeAwsError(err));
+  }
+}
+
+// ---------------------------------------------------------------- SNS email subscriptions
+
+export interface Subscription {
+  protocol: string;
+  endpoint: string;
+  arn: string;
+}
+
+export function judgeSubscriptions(topicArn: string, subs: Subscription[]): CheckResult {
+  const name = "alert-subscriptions";
+  const email = subs.filter((s) => s.protocol === "email" || s.protocol === "email-json");
+  if (email.length === 0) {
+    return result(
+      name,
+      "fail",
+      `no email subscription on ${topicArn.split(":").pop()}: nobody is notified when an alarm fires; add the alert emails to the stack config and deploy`,
+    );
+  }
+  const pending = email.filter((s) => s.arn === "PendingConfirmation");
+  const confirmed = email.length - pending.length;
+  if (pending.length > 0) {
+    return result(
+      name,
+      "warn",
+      `${confirmed} confirmed, ${pending.length} pending confirmation (${pending.map((s) => s.endpoint).join(", ")}): each recipient must open the "AWS Notification - Subscription Confirmation" email and click "Confirm subscription" (lost email: SNS console → Topics → ${topicArn.split(":").pop()} → Subscriptions → "Request confirmation"). Alarms are not delivered to them until then`,
+    );
+  }
+  return result(name, "ok", `${confirmed} email subscription(s) confirmed`);
+}
+
+export async function verifySubscriptions(
+  sns: SNSClient,
+  outputs: StackOutputs,
+): Promise<CheckResult> {
+  const name = "alert-subscriptions";
+  if (!outputs.alarmTopicArn) return missingOutput(name, "alarmTopicArn", false);
+  try {
+    const subs: Subscription[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await sns.send(
+        new ListSubscriptionsByTopicCommand({
+          TopicArn: outputs.alarmTopicArn,
+          NextToken: nextToken,
+        }),
+      );
+      for (const s of page.Subscriptions ?? []) {
+        subs.push({
+          protocol: s.Protocol ?? "",
+          endpoint: s.Endpoint ?? "",
+          arn: s.SubscriptionArn ?? "",
+        });
+      }
+      nextToken = page.NextToken;
+    } while (nextToken);
+    return judgeSubscriptions(outputs.alarmTopicArn, subs);
+  } catch (err) {
+    return result(name, "fail", describeAwsError(err));
+  }
+}
+
+// ---------------------------------------------------------------- health route
+
+export type Fetch = (url: string, init: { signal: AbortSignal }) => Promise<{ status: number }>;
+
+export interface HealthOptions {
+  fetch: Fetch;
+  /** High-resolution clock in ms. */
+  clock: () => number;
+  /** @default 500 (the p95 latency SLO) */
+  targetMs?: number;
+  /** Measured requests after one warm-up request. @default 10 */
+  samples?: number;
+  /** Per-request timeout. @default 10000 */
+  timeoutMs?: number;
+}
+
+/** Nearest-rank percentile. */
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[rank - 1] ?? Number.NaN;
+}
+
+/**
+ * `GET ${apiUrl}/health` must answer 200 with p95 within the target. The first request is a
+ * warm-up (it may hit a cold start, which the SLO's p95 over real traffic absorbs); timings
+ * are measured from this machine, so they include its network round trip to the region.
+ */
+export async function verifyHealth(
+  outputs: StackOutputs,
+  options: HealthOptions,
+): Promise<CheckResult> {
+  const name = "health";
+  if (!outputs.apiUrl) return missingOutput(name, "apiUrl", false);
+  const url = `${outputs.apiUrl.replace(/\/+$/, "")}/health`;
+  const target = options.targetMs ?? 500;
+  const samples = options.samples ?? 10;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const timings: number[] = [];
+  let warmupMs = 0;
+  for (let i = 0; i <= samples; i++) {
+    const started = options.clock();
+    let status: number;
+    try {
+      status = (await options.fetch(url, { signal: AbortSignal.timeout(timeoutMs) })).status;
+    } catch (err) {
+      return result(name, "fail", `GET ${url} failed: ${(err as Error).message}`);
+    }
+    const elapsed = options.clock() - started;
+    if (status !== 200) return result(name, "fail", `GET ${url} answered ${status}, expected 200`);
+    if (i === 0) warmupMs = elapsed;
+    else timings.push(elapsed);
+  }
+  const p95 = percentile(timings, 95);
+  const detail = `GET ${url}: 200 x${samples + 1}, p95 ${Math.round(p95)} ms over ${samples} requests (target ${target} ms; warm-up ${Math.round(warmupMs)} ms, measured from this machine)`;
+  return result(name, p95 <= target ? "ok" : "fail", detail);
+}
+
+// ---------------------------------------------------------------- X-Ray sampling rule
+
+export async function verifySamplingRule(
+  xray: XRayClient,
+  outputs: StackOutputs,
+): Promise<CheckResult> {
+  const name = "xray-sampling";
+  if (!outputs.samplingRuleName) return missingOutput(name, "samplingRuleName", false);
+  if (outputs.samplingRate === undefined) return missingOutput(name, "samplingRate", false);
+  try {
+    let nextToken: string | undefined;
+    do {
+      const page = await xray.send(new GetSamplingRulesCommand({ NextToken: nextToken }));
+      for (const record of page.SamplingRuleRecords ?? []) {
+        const rule = record.SamplingRule;
+        if (rule?.RuleName !== outputs.samplingRuleName) continue;
+        const rate = rule.FixedRate ?? Number.NaN;
+        if (Math.abs(rate - outputs.samplingRate) > 1e-9) {
+          return result(
+            name,
+            "fail",
+            `rule ${rule.RuleName} samples ${rate} but the stack config says ${outputs.samplingRate}: it was changed outside Pulumi; run \`pulumi refresh\` then the deploy`,
+          );
+        }
+        return result(
+          name,
+          "ok",
+          `rule ${rule.RuleName}: fixed rate ${rate}, reservoir ${rule.ReservoirSize ?? 0}/s`,
+        );
+      }
+      nextToken = page.NextToken;
+    } while (nextToken);
+    return result(name, "fail", `sampling rule ${outputs.samplingRuleName} does not exist`);
+  } catch (err) {
+    return result(name, "fail", describeAwsError(err));
+  }
+}
+
+// ---------------------------------------------------------------- all checks
+
+export interface VerifyOptions {
+  clients: AwsClients;
+  outputs: StackOutputs;
+  fetch: Fetch;
+  clock: () => number;
+  now: () => Date;
+  latencyTargetMs: number;
+}
+
+/** Runs every check (independent ones in parallel); one failing check never hides the others. */
+export async function verifyStack(options: VerifyOptions): Promise<CheckResult[]> {
+  const { clients, outputs } = options;
+  const [alarms, pi, rotation, subs, sampling] = await Promise.all([
+    verifyAlarms(clients.cloudwatch, outputs),
+    verifyPerformanceInsights(clients.rds, outputs),
+    verifySecretRotation(clients.secrets, outputs, options.now()),
+    verifySubscriptions(clients.sns, outputs),
+    verifySamplingRule(clients.xray, outputs),
+  ]);
+  // Sequential on purpose: latency measured while other calls run would be noisier.
+  const health = await verifyHealth(outputs, {
+    fetch: options.fetch,
+    clock: options.clock,
+    targetMs: options.latencyTargetMs,
+  });
+  return [alarms, pi, rotation, subs, health, sampling];
+}

@@ -2,6 +2,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { costForRun, loadCostAssumptions, renderCostReport } from "../cost";
+import { PolicyConfigError } from "../policy/config";
+import { evaluatePolicies, mandatoryViolations, type PolicyEvaluation } from "../policy/evaluate";
+import { renderPolicyReport } from "../policy/report";
 import { renderCounts, renderOutputs, renderTree } from "./report";
 import { ProgramError, type ProgramRun, runProgram } from "./run-program";
 import { loadStackConfig, StackConfigError } from "./stack-config";
@@ -13,17 +16,22 @@ export const USAGE = `Usage: npm run preview -- --stack <staging|prod> [options]
 
 Runs the Pulumi program under Pulumi's mock runtime with the stack's config from
 Pulumi.<stack>.yaml and prints what would be created: no AWS account, CLI or plugin needed.
+Then evaluates the CrossGuard policy pack (policies/) on what the program registered, with
+policies/config/<stack>.json, and prints the policy report.
 
 Options:
   --stack <name>         stack whose Pulumi.<name>.yaml config applies (required)
   --json                 print one JSON document instead of the tree
   --program <file>       run another Pulumi TypeScript program instead of infra/index.ts
+  --policy-config <file> policy pack config (--policy-pack-config format) instead of
+                         policies/config/<stack>.json
   --cost                 add a monthly cost estimate (us-east-1 list prices, usage from
                          huntaze-api:costAssumptions in the stack config)
   --verbose              print stack traces on errors
   -h, --help             show this help
 
-Exit codes: 0 plan printed; 2 bad usage, bad stack config or a program that throws.`;
+Exit codes: 0 plan printed, no mandatory policy violation; 1 a mandatory policy violation;
+2 bad usage, bad stack or policy config, or a program that throws.`;
 
 /** Bad command-line usage: exit code 2. */
 export class UsageError extends Error {
@@ -40,6 +48,8 @@ export interface PreviewOptions {
   verbose: boolean;
   help: boolean;
   cost: boolean;
+  /** Overrides policies/config/<stack>.json. */
+  policyConfig?: string;
 }
 
 export function parsePreviewArgs(argv: string[]): PreviewOptions {
@@ -55,6 +65,7 @@ export function parsePreviewArgs(argv: string[]): PreviewOptions {
         program: { type: "string" },
         verbose: { type: "boolean", default: false },
         cost: { type: "boolean", default: false },
+        "policy-config": { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -84,6 +95,7 @@ export function parsePreviewArgs(argv: string[]): PreviewOptions {
     verbose: v.verbose ?? false,
     help: false,
     cost: v.cost ?? false,
+    policyConfig: v["policy-config"] ? path.resolve(v["policy-config"]) : undefined,
   };
 }
 
@@ -97,7 +109,29 @@ const processIo: Io = {
   err: (text) => process.stderr.write(`${text}\n`),
 };
 
-export function previewJson(run: ProgramRun): Record<string, unknown> {
+export function previewJson(run: ProgramRun, policy?: PolicyEvaluation): Record<string, unknown> {
+  const policyJson = policy
+    ? {
+        violations: policy.violations.map(({ policy: p, level, resource, message }) => ({
+          policy: p,
+          level,
+          resource,
+          message,
+        })),
+        policyPack: {
+          ...policy.pack,
+          configFile: policy.configFile,
+          policies: policy.policies.map(({ name, kind, level, checked }) => ({
+            name,
+            kind,
+            level,
+            checked,
+          })),
+          mandatoryViolations: mandatoryViolations(policy).length,
+          durationMs: Math.round(policy.durationMs),
+        },
+      }
+    : {};
   return {
     project: run.project,
     stack: run.stack,
@@ -112,6 +146,7 @@ export function previewJson(run: ProgramRun): Record<string, unknown> {
       outputs: r.outputs,
     })),
     outputs: run.outputs,
+    ...policyJson,
   };
 }
 
@@ -134,11 +169,13 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     const started = process.hrtime.bigint();
     const run = await runProgram({ programFile: options.program, stackConfig });
     const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
+    const policy = await evaluatePolicies(run, stackConfig, { configFile: options.policyConfig });
+    const exitCode = mandatoryViolations(policy).length > 0 ? 1 : 0;
 
     if (options.json) {
       const cost = costAssumptions ? { cost: costForRun(run, stackConfig, costAssumptions) } : {};
-      io.out(JSON.stringify({ ...previewJson(run), ...cost }, null, 2));
-      return 0;
+      io.out(JSON.stringify({ ...previewJson(run, policy), ...cost }, null, 2));
+      return exitCode;
     }
     const programLabel = path.relative(process.cwd(), options.program) || options.program;
     io.out(
@@ -153,10 +190,17 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     }
     if (costAssumptions)
       io.out(`\n${renderCostReport(costForRun(run, stackConfig, costAssumptions))}`);
-    io.out(`\nProgram ran in ${(elapsedMs / 1000).toFixed(2)} s under mocks.`);
-    return 0;
+    io.out(`\n${renderPolicyReport(policy)}`);
+    io.out(
+      `\nProgram ran in ${(elapsedMs / 1000).toFixed(2)} s under mocks; policies in ${(policy.durationMs / 1000).toFixed(2)} s.`,
+    );
+    return exitCode;
   } catch (err) {
-    if (err instanceof StackConfigError || err instanceof UsageError) {
+    if (
+      err instanceof StackConfigError ||
+      err instanceof UsageError ||
+      err instanceof PolicyConfigError
+    ) {
       io.err(`error: ${err.message}`);
     } else if (err instanceof ProgramError) {
       io.err(`error: the program failed: ${err.message}`);

@@ -1,0 +1,64 @@
+import type { PolicyResource } from "@pulumi/policy";
+import type { Resource } from "@pulumi/pulumi";
+
+/**
+ * How stack policies find which resource points at which.
+ *
+ * On a first real `pulumi preview`, names and ARNs of resources about to be created are
+ * unknown, and reading one throws `UnknownValueError` (the engine then reports that the policy
+ * cannot run during preview). The links are therefore taken from the engine's property
+ * dependencies first: an alarm whose `dimensions` were built from `fn.name` depends on `fn`
+ * whatever the name turns out to be. Literal values are compared only when a property has no
+ * dependencies, which means it was written in the program and is known.
+ */
+
+type ResourceClass = { new (...rest: never[]): Resource };
+
+export function ofType(resources: PolicyResource[], cls: ResourceClass): PolicyResource[] {
+  return resources.filter((r) => r.isType(cls as never));
+}
+
+/** Resources `r` depends on through any of `properties`. */
+export function dependenciesVia(r: PolicyResource, properties: string[]): PolicyResource[] {
+  return properties.flatMap((p) => r.propertyDependencies[p] ?? []);
+}
+
+/** True when `r` took one of `properties` from `target`. */
+export function dependsVia(
+  r: PolicyResource,
+  properties: string[],
+  target: PolicyResource,
+): boolean {
+  return dependenciesVia(r, properties).some((d) => d.urn === target.urn);
+}
+
+/** True when none of `properties` came from another resource, so their values are literals. */
+export function isLiteral(r: PolicyResource, properties: string[]): boolean {
+  return dependenciesVia(r, properties).length === 0;
+}
+
+/** `Lambda function "api"`: how messages name a resource (its Pulumi logical name). */
+export function label(kind: string, r: { name: string }): string {
+  return `${kind} "${r.name}"`;
+}
+
+/**
+ * The resources of type `targetClass` that `r` refers to through `properties`: by dependency,
+ * or, for literal values, by `matches(literalValue, candidate)`.
+ */
+export function referencedVia(
+  r: PolicyResource,
+  properties: string[],
+  candidates: PolicyResource[],
+  literalValues: () => string[],
+  matches: (value: string, candidate: PolicyResource) => boolean,
+): PolicyResource[] {
+  const deps = dependenciesVia(r, properties);
+  if (deps.length > 0) {
+    const urns = new Set(deps.map((d) => d.urn));
+    return candidates.filter((c) => urns.has(c.urn));
+  }
+  const values = literalValues();
+  if (values.length === 0) return [];
+  return candidates.filter((c) => values.some((v) => matches(v, c)));
+}

@@ -1,0 +1,180 @@
+import { Stage as RestApiStage } from "@pulumi/aws/apigateway/stage";
+import { Stage as HttpApiStage } from "@pulumi/aws/apigatewayv2/stage";
+import { LogGroup } from "@pulumi/aws/cloudwatch/logGroup";
+import { Function as LambdaFunction } from "@pulumi/aws/lambda/function";
+import type {
+  PolicyResource,
+  ResourceValidationPolicy,
+  StackValidationPolicy,
+} from "@pulumi/policy";
+import { logGroupNameFromArn } from "./lib/aws";
+import {
+  configOf,
+  type ExemptionConfig,
+  notExempt,
+  schema,
+  validateUnlessExempt,
+} from "./lib/config";
+import { dependenciesVia, isLiteral, label, ofType } from "./lib/stack";
+
+// ---------------------------------------------------------------------------------------------
+
+export interface LogGroupRetentionConfig extends ExemptionConfig {
+  minRetentionDays: number;
+}
+
+const logGroupRetentionSchema = schema({
+  minRetentionDays: {
+    type: "integer",
+    minimum: 1,
+    default: 30,
+    description:
+      "Shortest retention accepted, in days. AWS Config's cw-loggroup-retention-period-check defaults to 365.",
+  },
+});
+
+/** @internal */
+export const cloudwatchLogGroupRetention: ResourceValidationPolicy = {
+  name: "cloudwatch-log-group-retention",
+  description:
+    "CloudWatch log groups must expire their logs after a configured minimum retention, never keep them forever (mirrors Checkov CKV_AWS_66, cdk-nag CloudWatchLogGroupRetentionPeriod and AWS Config cw-loggroup-retention-period-check).",
+  configSchema: logGroupRetentionSchema,
+  validateResource: validateUnlessExempt(
+    LogGroup,
+    logGroupRetentionSchema,
+    (logGroup, args, report) => {
+      const { minRetentionDays } = configOf<LogGroupRetentionConfig>(logGroupRetentionSchema, args);
+      const days = logGroup.retentionInDays;
+      // CloudWatch's default (and 0) is "never expire".
+      if (days === undefined || days === 0) {
+        report(
+          `CloudWatch log group must set retentionInDays (at least ${minRetentionDays}); unset or 0 keeps logs forever.`,
+        );
+      } else if (days < minRetentionDays) {
+        report(
+          `CloudWatch log group must keep logs for at least ${minRetentionDays} days (retentionInDays is ${days}).`,
+        );
+      }
+    },
+  ),
+};
+
+// ---------------------------------------------------------------------------------------------
+
+const lambdaLogGroupSchema = schema({});
+
+function defaultLogGroupName(fn: PolicyResource): string {
+  return `/aws/lambda/${fn.props.name}`;
+}
+
+/**
+ * The in-stack log groups the function's logs land in: the one named in `loggingConfig`, or
+ * AWS's default `/aws/lambda/<function name>`.
+ */
+function managedLogGroupsOf(fn: PolicyResource, logGroups: PolicyResource[]): PolicyResource[] {
+  const viaConfig = dependenciesVia(fn, ["loggingConfig"]).filter((d) => d.isType(LogGroup));
+  if (viaConfig.length > 0) return viaConfig;
+
+  const configured = isLiteral(fn, ["loggingConfig"])
+    ? (fn.props.loggingConfig?.logGroup as string | undefined)
+    : undefined;
+  if (configured === undefined) {
+    // A name built from the function's own name (`/aws/lambda/${fn.name}`), known or not.
+    const named = logGroups.filter((lg) =>
+      dependenciesVia(lg, ["name"]).some((d) => d.urn === fn.urn),
+    );
+    if (named.length > 0) return named;
+  }
+  const literalGroups = logGroups.filter((lg) => isLiteral(lg, ["name"]));
+  if (literalGroups.length === 0) return [];
+  const wanted = configured ?? defaultLogGroupName(fn);
+  return literalGroups.filter((lg) => lg.props.name === wanted);
+}
+
+/** @internal */
+export const lambdaManagedLogGroup: StackValidationPolicy = {
+  name: "lambda-managed-log-group",
+  description:
+    "Lambda functions must log to a log group created in this stack (their /aws/lambda/<name> group or loggingConfig.logGroup), or Lambda creates one that never expires (cdk-nag LambdaLogging/LambdaLogLevel; Serverless-CloudWatchLogGroupRetentionPeriod rationale).",
+  configSchema: lambdaLogGroupSchema,
+  validateStack: (args, report) => {
+    const logGroups = ofType(args.resources, LogGroup);
+    const functions = notExempt(ofType(args.resources, LambdaFunction), lambdaLogGroupSchema, args);
+    if (functions.length === 0) args.notApplicable("no Lambda functions");
+    for (const fn of functions) {
+      if (managedLogGroupsOf(fn, logGroups).length > 0) continue;
+      const configured = isLiteral(fn, ["loggingConfig"])
+        ? (fn.props.loggingConfig?.logGroup as string | undefined)
+        : undefined;
+      report(
+        `${label("Lambda function", fn)} must log to a log group in this stack with retention: create "${configured ?? defaultLogGroupName(fn)}" here (before the function) or point loggingConfig.logGroup at one.`,
+        fn.urn,
+      );
+    }
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+
+export interface AccessLoggingConfig extends ExemptionConfig {
+  requireFormat: boolean;
+}
+
+const accessLoggingSchema = schema({
+  requireFormat: {
+    type: "boolean",
+    default: true,
+    description: "Also require accessLogSettings.format (cdk-nag AwsSolutions-APIG1 does).",
+  },
+});
+
+/** @internal */
+export const apiStageAccessLogging: StackValidationPolicy = {
+  name: "api-stage-access-logging",
+  description:
+    "API Gateway stages must write access logs to a log group created in this stack, so their retention is enforced too (mirrors Checkov CKV_AWS_76, cdk-nag AwsSolutions-APIG1 and Serverless-APIGWAccessLogging).",
+  configSchema: accessLoggingSchema,
+  validateStack: (args, report) => {
+    const { requireFormat } = configOf<AccessLoggingConfig>(accessLoggingSchema, args);
+    const logGroups = ofType(args.resources, LogGroup);
+    const stages = notExempt(
+      [...ofType(args.resources, RestApiStage), ...ofType(args.resources, HttpApiStage)],
+      accessLoggingSchema,
+      args,
+    );
+    if (stages.length === 0) args.notApplicable("no API Gateway stages");
+    for (const stage of stages) {
+      const settings = stage.props.accessLogSettings as
+        | { destinationArn?: string; format?: string }
+        | undefined;
+      if (settings === undefined) {
+        report(
+          `${label("API Gateway stage", stage)} must send access logs to a CloudWatch log group in this stack (accessLogSettings).`,
+          stage.urn,
+        );
+        continue;
+      }
+      const viaDeps = dependenciesVia(stage, ["accessLogSettings"]).some((d) => d.isType(LogGroup));
+      if (!viaDeps) {
+        const name = isLiteral(stage, ["accessLogSettings"])
+          ? logGroupNameFromArn(settings.destinationArn ?? "")
+          : undefined;
+        const inStack =
+          name !== undefined &&
+          logGroups.some((lg) => isLiteral(lg, ["name"]) && lg.props.name === name);
+        if (!inStack) {
+          report(
+            `${label("API Gateway stage", stage)} must send access logs to a log group created in this stack (accessLogSettings.destinationArn is ${settings.destinationArn ?? "unset"}).`,
+            stage.urn,
+          );
+        }
+      }
+      if (requireFormat && !settings.format) {
+        report(
+          `${label("API Gateway stage", stage)} must set an access log format (accessLogSettings.format).`,
+          stage.urn,
+        );
+      }
+    }
+  },
+};

@@ -1,0 +1,145 @@
+import * as fs from "node:fs";
+import Module from "node:module";
+import * as path from "node:path";
+import type { EnforcementLevel, PolicyPackArgs } from "@pulumi/policy";
+import type {
+  AnalyzeRequest,
+  AnalyzeResponse,
+  AnalyzerInfo,
+  AnalyzerStackConfigureRequest,
+  AnalyzeStackRequest,
+  ConfigureAnalyzerRequest,
+} from "@pulumi/pulumi/proto/analyzer_pb";
+import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+
+/**
+ * The Analyzer RPCs the engine calls, one method per RPC. Two implementations: the library's
+ * own service handlers driven in-process (`loadInProcessAnalyzer`), and a gRPC client of a pack
+ * served the way the CLI serves it (`tools/policy/grpc.ts`). Both take and return the engine's
+ * protobuf messages, so the evaluator cannot tell them apart.
+ */
+export interface AnalyzerTransport {
+  getAnalyzerInfo(): Promise<AnalyzerInfo>;
+  configureStack(request: AnalyzerStackConfigureRequest): Promise<void>;
+  configure(request: ConfigureAnalyzerRequest): Promise<void>;
+  analyze(request: AnalyzeRequest): Promise<AnalyzeResponse>;
+  analyzeStack(request: AnalyzeStackRequest): Promise<AnalyzeResponse>;
+  close(): void;
+}
+
+/** What `new PolicyPack(name, args)` would receive, plus the version it reads from package.json. */
+export interface PackDefinition {
+  name: string;
+  version: string;
+  enforcementLevel: EnforcementLevel;
+  args: PolicyPackArgs;
+}
+
+/** The pack itself is wrong (bad name, a policy called `all`, …): the library would exit(1). */
+export class PackDefinitionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PackDefinitionError";
+  }
+}
+
+type Handler = (
+  call: { request: unknown },
+  callback: (err: unknown, resp?: unknown) => void,
+) => void;
+
+/** The object `@pulumi/policy/server` registers as the gRPC AnalyzerService implementation. */
+interface AnalyzerServiceImpl {
+  analyze: Handler;
+  analyzeStack: Handler;
+  getAnalyzerInfo: Handler;
+  configure: Handler;
+  configureStack: Handler;
+  [rpc: string]: Handler;
+}
+
+/**
+ * Loads a private copy of `@pulumi/policy/server` and calls its `serve()` exactly as
+ * `new PolicyPack(...)` does, with a stand-in for `@grpc/grpc-js` that captures the service
+ * implementation instead of binding a port, and a `process` whose `exit` throws.
+ *
+ * Why a private copy: `serve()` keeps the served pack and its `Configure`d config in module
+ * state and refuses a second pack per process; a fresh module instance per evaluation gives each
+ * preview its own config and lets tests evaluate many times in one process. Everything the
+ * handlers do (type filtering, enforcement levels, config lookup, unknown-value handling) is the
+ * library's unchanged code; `./policy`, `./proxy` and the rest are shared with the cached copy.
+ */
+export function loadAnalyzerService(pack: PackDefinition): AnalyzerServiceImpl {
+  const filename = require.resolve("@pulumi/policy/server");
+  // biome-ignore lint/suspicious/noExplicitAny: Module's constructor and internals are untyped.
+  const ModuleCtor = Module as any;
+  const mod = new ModuleCtor(filename, module);
+  mod.filename = filename;
+  mod.paths = ModuleCtor._nodeModulePaths(path.dirname(filename));
+
+  let service: AnalyzerServiceImpl | undefined;
+  const fakeGrpc = {
+    Server: class {
+      addService(_definition: unknown, implementation: AnalyzerServiceImpl): void {
+        service = implementation;
+      }
+      bindAsync(): void {
+        // No port: the handlers are called directly.
+      }
+    },
+    ServerCredentials: { createInsecure: () => ({}) },
+  };
+  const errors: string[] = [];
+  const fakeProcess = {
+    exit(code?: number): never {
+      throw new PackDefinitionError(errors.join("\n") || `policy pack exited with code ${code}`);
+    },
+  };
+  const realRequire = mod.require.bind(mod);
+  mod.require = (id: string) =>
+    id === "@grpc/grpc-js" ? fakeGrpc : id === "process" ? fakeProcess : realRequire(id);
+  mod._compile(fs.readFileSync(filename, "utf8"), filename);
+
+  // serve() reports pack definition errors on console.error, then calls process.exit(1).
+  const consoleError = console.error;
+  console.error = (...parts: unknown[]) => {
+    errors.push(parts.map(String).join(" "));
+  };
+  try {
+    mod.exports.serve(pack.name, pack.version, pack.enforcementLevel, pack.args, undefined);
+  } finally {
+    console.error = consoleError;
+  }
+  if (!service) throw new PackDefinitionError("the policy library registered no analyzer service");
+  return service;
+}
+
+function call<T>(handler: Handler, request: unknown): Promise<T> {
+  return new Promise((resolve, reject) => {
+    handler({ request }, (err, resp) => (err ? reject(toError(err)) : resolve(resp as T)));
+  });
+}
+
+/** The library reports policy crashes as gRPC errors ({code, details}); keep their text. */
+function toError(err: unknown): Error {
+  if (err instanceof Error) return err;
+  const details = (err as { details?: unknown; message?: unknown }).details;
+  return new Error(String(details ?? (err as { message?: unknown }).message ?? err));
+}
+
+/** The library's analyzer, in this process, behind the same interface as a gRPC client. */
+export function loadInProcessAnalyzer(pack: PackDefinition): AnalyzerTransport {
+  const service = loadAnalyzerService(pack);
+  return {
+    getAnalyzerInfo: () => call<AnalyzerInfo>(service.getAnalyzerInfo, new Empty()),
+    configureStack: async (request) => {
+      await call(service.configureStack, request);
+    },
+    configure: async (request) => {
+      await call(service.configure, request);
+    },
+    analyze: (request) => call<AnalyzeResponse>(service.analyze, request),
+    analyzeStack: (request) => call<AnalyzeResponse>(service.analyzeStack, request),
+    close: () => {},
+  };
+}

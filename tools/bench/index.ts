@@ -15,6 +15,8 @@ export interface BenchSection {
 
 const SECTIONS: Array<() => Promise<BenchSection>> = [
   // Sections register here: () => import("./preview").then((m) => m.section),
+  // (`require`, not `import()`: Node's ESM loader cannot resolve a .ts module without extension.)
+  async () => (require("./preview") as typeof import("./preview")).section,
 ];
 
 async function main(): Promise<void> {

@@ -169,6 +169,8 @@ export function createAwsMocks(region: string): pulumi.runtime.Mocks {
         case "aws:apigateway/stage:Stage":
           state.invokeUrl = `https://${String(inputs.restApi)}.execute-api.${region}.amazonaws.com/${String(inputs.stageName)}`;
           state.executionArn = `arn:aws:execute-api:${region}:${OFFLINE_ACCOUNT_ID}:${String(inputs.restApi)}/${String(inputs.stageName)}`;
+          // The stage ARN X-Ray sampling rules match on.
+          state.arn = `arn:aws:apigateway:${region}::/restapis/${String(inputs.restApi)}/stages/${String(inputs.stageName)}`;
           break;
         case "aws:rds/instance:Instance": {
           const address = `${physicalName}.${shortHash(seed, 12)}.${region}.rds.amazonaws.com`;

@@ -228,6 +228,14 @@ export async function runProgram(options: RunProgramOptions): Promise<ProgramRun
 
   forgetProjectModules(projectRoot);
   resolveFromProject(projectRoot);
+  // When the program throws, the SDK leaves promises derived from the stack's outputs rejected
+  // with nobody listening; Node would then crash with a stack trace and exit 1. The language host
+  // reports such failures as the program's error, and so does this: collect them during the run.
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown): void => {
+    unhandled.push(reason);
+  };
+  process.on("unhandledRejection", onUnhandled);
   try {
     await runtime.runInPulumiStack(async () => {
       const mod = require(programFile);
@@ -237,8 +245,15 @@ export async function runProgram(options: RunProgramOptions): Promise<ProgramRun
     });
     // `waitForRPCs` is @internal in the typings but exported: it drains pending registrations.
     await (runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    await new Promise((resolve) => setImmediate(resolve));
+    if (unhandled.length > 0) throw unhandled[0];
   } catch (err) {
     throw new ProgramError(describeProgramError(err), err);
+  } finally {
+    // Rejections of the failed run surface within a turn or two of the event loop.
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    process.off("unhandledRejection", onUnhandled);
   }
 
   const resources = order.map((urn) => captured.get(urn)!);

@@ -1,0 +1,346 @@
+import * as assert from "node:assert/strict";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { isWildcardAction } from "../../infra/lib/iam";
+import { RUNBOOK_SECTIONS } from "../../infra/lib/runbook";
+import { type ProgramRun, runProgram } from "../../tools/preview/run-program";
+import { loadStackConfig } from "../../tools/preview/stack-config";
+import {
+  actionsOf,
+  byName,
+  ofType,
+  PROGRAM,
+  PROJECT_ROOT,
+  parsePolicy,
+  typeOfUrn,
+  useComponentMocks,
+} from "./support";
+
+const FUNCTION = "aws:lambda/function:Function";
+const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
+const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
+
+const EXPECTED = {
+  prod: { samplingRate: 0.1, appLogLevel: "ERROR", errorRate: 1, apiConcurrency: 100 },
+  staging: { samplingRate: 1, appLogLevel: "INFO", errorRate: 5, apiConcurrency: 10 },
+} as const;
+
+for (const stack of ["prod", "staging"] as const) {
+  describe(`the ${stack} stack under the offline preview`, () => {
+    let run: ProgramRun;
+    const expected = EXPECTED[stack];
+
+    before(async () => {
+      run = await runProgram({
+        programFile: PROGRAM,
+        stackConfig: loadStackConfig(PROJECT_ROOT, stack),
+      });
+    });
+
+    it("gives every function and the API's logs their own 30-day log group", () => {
+      const groups = new Map(ofType(run, LOG_GROUP).map((g) => [String(g.inputs.name), g]));
+      for (const fn of ofType(run, FUNCTION)) {
+        const group = groups.get(`/aws/lambda/${String(fn.inputs.name)}`);
+        assert.ok(group, `log group of ${String(fn.inputs.name)}`);
+        assert.equal(group.inputs.retentionInDays, 30);
+        assert.ok(fn.dependencies.includes(group.urn), "the group is created before the function");
+        assert.equal((fn.inputs.loggingConfig as { logGroup: string }).logGroup, group.inputs.name);
+      }
+      const stage = ofType(run, "aws:apigateway/stage:Stage")[0]!;
+      const access = ofType(run, LOG_GROUP).find(
+        (g) =>
+          g.outputs.arn ===
+          (stage.inputs.accessLogSettings as { destinationArn: string }).destinationArn,
+      );
+      assert.ok(access, "access logs go to a group of the stack");
+      for (const group of ofType(run, LOG_GROUP)) assert.equal(group.inputs.retentionInDays, 30);
+      assert.equal(ofType(run, LOG_GROUP).length, 4, "api, worker, access and execution logs");
+    });
+
+    it("runs both functions traced, on nodejs22.x arm64, with explicit limits and JSON logs", () => {
+      const functions = ofType(run, FUNCTION);
+      assert.deepEqual(functions.map((f) => f.inputs.name).sort(), [
+        `huntaze-api-${stack}-api`,
+        `huntaze-api-${stack}-worker`,
+      ]);
+      for (const fn of functions) {
+        assert.deepEqual(fn.inputs.tracingConfig, { mode: "Active" });
+        assert.equal(fn.inputs.runtime, "nodejs22.x");
+        assert.deepEqual(fn.inputs.architectures, ["arm64"]);
+        assert.equal(typeof fn.inputs.timeout, "number");
+        assert.equal(typeof fn.inputs.memorySize, "number");
+        assert.ok(Number(fn.inputs.reservedConcurrentExecutions) >= 1);
+        assert.deepEqual(fn.inputs.loggingConfig, {
+          logFormat: "JSON",
+          applicationLogLevel: expected.appLogLevel,
+          systemLogLevel: "WARN",
+          logGroup: `/aws/lambda/${String(fn.inputs.name)}`,
+        });
+      }
+      assert.equal(
+        byName(run, "api-function").inputs.reservedConcurrentExecutions,
+        expected.apiConcurrency,
+      );
+    });
+
+    it("encrypts the environment with the rotating CMK and puts no secret in it", () => {
+      const key = ofType(run, "aws:kms/key:Key")[0]!;
+      assert.equal(key.inputs.enableKeyRotation, true);
+      for (const fn of ofType(run, FUNCTION)) {
+        assert.equal(fn.inputs.kmsKeyArn, key.outputs.arn);
+        const env = (fn.inputs.environment as { variables: Record<string, string> }).variables;
+        assert.equal(env.STAGE, stack);
+        assert.equal(env.POWERTOOLS_SERVICE_NAME, "huntaze-api");
+        for (const [name, value] of Object.entries(env)) {
+          assert.notEqual(value, "[secret]", `${name} is not a Pulumi secret`);
+          assert.doesNotMatch(name, /PASSWORD|TOKEN|SECRET(?!_ARN)|API_?KEY/i);
+          assert.doesNotMatch(String(value), /:\/\/[^/\s:@]+:[^/\s@]+@/);
+        }
+      }
+    });
+
+    it("grants no IAM role a wildcard action; only X-Ray's two actions use Resource *", () => {
+      const policies = ofType(run, "aws:iam/rolePolicy:RolePolicy");
+      assert.equal(policies.length, 3, "api, worker and the API Gateway logging role");
+      for (const policy of policies) {
+        for (const statement of parsePolicy(policy.inputs.policy).Statement) {
+          for (const action of actionsOf(statement)) {
+            assert.ok(!isWildcardAction(action), `${policy.name}: ${action}`);
+          }
+          if (statement.Resource === "*") {
+            assert.deepEqual(actionsOf(statement), [
+              "xray:PutTraceSegments",
+              "xray:PutTelemetryRecords",
+            ]);
+          }
+        }
+      }
+    });
+
+    it("encrypts the alarm topic with the CMK that CloudWatch may use, and subscribes the alert e-mails", () => {
+      const key = ofType(run, "aws:kms/key:Key")[0]!;
+      const topic = ofType(run, "aws:sns/topic:Topic")[0]!;
+      assert.equal(topic.inputs.kmsMasterKeyId, key.outputs.arn);
+      const grant = parsePolicy(key.inputs.policy).Statement.find(
+        (s) =>
+          JSON.stringify(s.Principal) === JSON.stringify({ Service: "cloudwatch.amazonaws.com" }),
+      );
+      assert.ok(grant, "the key policy lets CloudWatch use the key");
+      assert.deepEqual(actionsOf(grant), ["kms:Decrypt", "kms:GenerateDataKey*"]);
+      const subscriptions = ofType(run, "aws:sns/topicSubscription:TopicSubscription");
+      assert.ok(subscriptions.length >= 1);
+      for (const s of subscriptions) {
+        assert.equal(s.inputs.protocol, "email");
+        assert.equal(s.inputs.topic, topic.outputs.arn);
+      }
+    });
+
+    it("sends the worker's failed asynchronous invocations to a KMS-encrypted DLQ", () => {
+      const key = ofType(run, "aws:kms/key:Key")[0]!;
+      const queue = ofType(run, "aws:sqs/queue:Queue")[0]!;
+      assert.equal(queue.inputs.kmsMasterKeyId, key.outputs.arn);
+      const worker = byName(run, "worker-function");
+      assert.deepEqual(worker.inputs.deadLetterConfig, { targetArn: queue.outputs.arn });
+      const invokeConfig = ofType(
+        run,
+        "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
+      )[0]!;
+      assert.equal(invokeConfig.inputs.functionName, worker.inputs.name);
+      assert.equal(invokeConfig.inputs.maximumRetryAttempts, 2);
+      assert.equal(invokeConfig.inputs.maximumEventAgeInSeconds, 3600);
+      const rule = ofType(run, "aws:cloudwatch/eventRule:EventRule")[0]!;
+      assert.match(String(rule.inputs.scheduleExpression), /^cron\(/);
+      const target = ofType(run, "aws:cloudwatch/eventTarget:EventTarget")[0]!;
+      assert.equal(target.inputs.arn, worker.outputs.arn);
+      assert.deepEqual(target.inputs.deadLetterConfig, { arn: queue.outputs.arn });
+      const api = byName(run, "api-function");
+      assert.equal(api.inputs.deadLetterConfig, undefined, "the synchronous API path has no DLQ");
+    });
+
+    it("serves a REST API (not HTTP API) through a traced, throttled stage", () => {
+      assert.equal(ofType(run, "aws:apigatewayv2/api:Api").length, 0);
+      const stage = ofType(run, "aws:apigateway/stage:Stage")[0]!;
+      assert.equal(stage.inputs.xrayTracingEnabled, true);
+      const format = (stage.inputs.accessLogSettings as { format: string }).format;
+      assert.equal((JSON.parse(format) as Record<string, string>).status, "$context.status");
+      const settings = ofType(run, "aws:apigateway/methodSettings:MethodSettings")[0]!;
+      const s = settings.inputs.settings as Record<string, unknown>;
+      assert.equal(typeof s.throttlingRateLimit, "number");
+      assert.equal(typeof s.throttlingBurstLimit, "number");
+      assert.equal(s.dataTraceEnabled, false);
+      for (const integration of ofType(run, "aws:apigateway/integration:Integration")) {
+        assert.equal(integration.inputs.type, "AWS_PROXY");
+        assert.equal(integration.inputs.uri, byName(run, "api-function").outputs.invokeArn);
+      }
+      const account = ofType(run, "aws:apigateway/account:Account")[0]!;
+      assert.ok(
+        stage.dependencies.includes(account.urn),
+        "the logging role is set before the stage",
+      );
+    });
+
+    it(`samples ${expected.samplingRate * 100} % of the API stage's requests`, () => {
+      const rule = ofType(run, "aws:xray/samplingRule:SamplingRule")[0]!;
+      assert.equal(rule.inputs.fixedRate, expected.samplingRate);
+      assert.equal(rule.inputs.serviceName, `huntaze-api-${stack}/v1`);
+      assert.equal(rule.inputs.serviceType, "AWS::ApiGateway::Stage");
+      const stage = ofType(run, "aws:apigateway/stage:Stage")[0]!;
+      assert.equal(rule.inputs.resourceArn, stage.outputs.arn);
+    });
+
+    it("alarms with metric math, p95 latency, throttles, 5xx and DLQ depth, all notifying the topic", () => {
+      const topicArn = ofType(run, "aws:sns/topic:Topic")[0]!.outputs.arn;
+      const alarms = ofType(run, ALARM);
+      const names = alarms.map((a) => String(a.inputs.name)).sort();
+      const p = `huntaze-api-${stack}`;
+      assert.deepEqual(names, [
+        `${p}-api-5xx-rate`,
+        `${p}-api-latency-p95`,
+        `${p}-dlq-depth`,
+        `${p}-function-duration-p95-api`,
+        `${p}-function-duration-p95-worker`,
+        `${p}-function-error-rate-api`,
+        `${p}-function-error-rate-worker`,
+        `${p}-function-throttles-api`,
+        `${p}-function-throttles-worker`,
+      ]);
+      for (const alarm of alarms) {
+        const i = alarm.inputs;
+        assert.deepEqual(i.alarmActions, [topicArn], `${String(i.name)} alarm actions`);
+        assert.deepEqual(i.okActions, [topicArn], `${String(i.name)} OK actions`);
+        assert.equal(i.actionsEnabled, true);
+        assert.ok(Number(i.datapointsToAlarm) >= 1);
+        assert.ok(Number(i.evaluationPeriods) >= Number(i.datapointsToAlarm));
+        assert.ok(
+          ["notBreaching", "breaching", "missing", "ignore"].includes(String(i.treatMissingData)),
+        );
+        const link = /Runbook: (\S+)#([a-z0-9-]+)$/.exec(String(i.alarmDescription));
+        assert.ok(link, `${String(i.name)} ends with its runbook link`);
+        assert.equal(link[1], "https://github.com/huntaze/huntaze-api/blob/main/docs/RUNBOOK.md");
+        assert.ok((RUNBOOK_SECTIONS as readonly string[]).includes(link[2]!));
+        assert.ok(String(i.name).startsWith(`${p}-${link[2]}`), "named after its runbook section");
+      }
+      const errorRate = alarms.find((a) => a.inputs.name === `${p}-function-error-rate-api`)!;
+      const queries = errorRate.inputs.metricQueries as Array<Record<string, unknown>>;
+      assert.equal(
+        queries.find((q) => q.returnData === true)?.expression,
+        "IF(invocations > 0, 100 * errors / invocations, 0)",
+      );
+      assert.equal(errorRate.inputs.threshold, expected.errorRate);
+      for (const name of [`${p}-api-latency-p95`, `${p}-function-duration-p95-api`]) {
+        const alarm = alarms.find((a) => a.inputs.name === name)!;
+        assert.equal(alarm.inputs.extendedStatistic, "p95");
+        assert.equal(alarm.inputs.threshold, 500);
+        assert.equal(alarm.inputs.datapointsToAlarm, 5);
+      }
+      assert.match(
+        String(
+          alarms.find((a) => a.inputs.name === `${p}-api-latency-p95`)!.inputs.alarmDescription,
+        ),
+        /^API Gateway Latency p95/,
+      );
+      const dlq = alarms.find((a) => a.inputs.name === `${p}-dlq-depth`)!;
+      assert.equal(dlq.inputs.metricName, "ApproximateNumberOfMessagesVisible");
+      assert.equal(dlq.inputs.treatMissingData, "notBreaching");
+    });
+
+    it("graphs every alarm's signal on the dashboard", () => {
+      const dashboard = ofType(run, "aws:cloudwatch/dashboard:Dashboard")[0]!;
+      const body = JSON.parse(String(dashboard.inputs.dashboardBody)) as {
+        widgets: Array<{ type: string; properties: { metrics?: unknown[]; alarms?: unknown[] } }>;
+      };
+      assert.equal(
+        body.widgets.filter((w) => w.type === "metric").length,
+        ofType(run, ALARM).length,
+      );
+      const alarmWidget = body.widgets.find((w) => w.type === "alarm");
+      assert.deepEqual(
+        [...(alarmWidget?.properties.alarms ?? [])].sort(),
+        ofType(run, ALARM)
+          .map((a) => a.outputs.arn)
+          .sort(),
+      );
+    });
+
+    it("parents every resource to a component, named after it", () => {
+      const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
+      for (const r of run.resources) {
+        if (r.type === "pulumi:pulumi:Stack") continue;
+        const parent = byUrn.get(r.parent);
+        assert.ok(parent, `${r.name} has a registered parent`);
+        if (r.custom) {
+          assert.match(parent.type, /^huntaze:aws:/, `${r.type} ${r.name} is a component's child`);
+          assert.ok(
+            r.name.startsWith(`${parent.name}-`),
+            `${r.name} is prefixed with ${parent.name}-`,
+          );
+          assert.equal(typeOfUrn(r.urn), r.type);
+        } else {
+          assert.equal(parent.type, "pulumi:pulumi:Stack");
+        }
+      }
+    });
+
+    it("exports the contract's outputs and no secret", () => {
+      assert.deepEqual(Object.keys(run.outputs).sort(), [
+        "alarmNames",
+        "alarmTopicArn",
+        "apiFunctionName",
+        "apiUrl",
+        "dashboardName",
+        "dlqArn",
+        "dlqUrl",
+        "logGroupNames",
+        "samplingRate",
+        "samplingRuleName",
+        "workerFunctionName",
+      ]);
+      assert.deepEqual(run.secretOutputs, []);
+      const o = run.outputs as Record<string, unknown>;
+      assert.match(String(o.apiUrl), /^https:\/\/.+\.execute-api\.us-east-1\.amazonaws\.com\/v1$/);
+      assert.equal(o.apiFunctionName, `huntaze-api-${stack}-api`);
+      assert.equal(o.samplingRate, expected.samplingRate);
+      assert.equal((o.alarmNames as string[]).length, 9);
+      assert.deepEqual(
+        [...(o.logGroupNames as string[])].sort(),
+        ofType(run, LOG_GROUP)
+          .map((g) => String(g.outputs.name))
+          .sort(),
+      );
+      assert.equal(o.dashboardName, `huntaze-api-${stack}`);
+    });
+  });
+}
+
+describe("bad stack config under the offline preview", () => {
+  it("fails the run with the key, the stack file and the expected form", async () => {
+    const stackConfig = loadStackConfig(PROJECT_ROOT, "prod");
+    stackConfig.config["huntaze-api:samplingRate"] = "1.5";
+    await assert.rejects(runProgram({ programFile: PROGRAM, stackConfig }), (err: Error) => {
+      assert.equal(
+        err.message,
+        "huntaze-api:samplingRate must be a number in [0, 1] (Pulumi.prod.yaml)",
+      );
+      return true;
+    });
+  });
+
+  it("stops before any resource is declared", async () => {
+    const stackConfig = loadStackConfig(PROJECT_ROOT, "prod");
+    pulumi.runtime.setAllConfig(
+      { ...stackConfig.config, "huntaze-api:samplingRate": "1.5" },
+      stackConfig.secretKeys,
+    );
+    const created = await useComponentMocks("prod");
+    for (const key of Object.keys(require.cache)) {
+      if (key.startsWith(path.join(PROJECT_ROOT, "infra"))) delete require.cache[key];
+    }
+    assert.throws(() => require(PROGRAM), /huntaze-api:samplingRate must be a number in \[0, 1\]/);
+    // Registrations are asynchronous: give any declared resource time to reach the mocks.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.deepEqual(
+      created.map((r) => r.type),
+      [],
+    );
+  });
+});

@@ -1,0 +1,153 @@
+/**
+ * Offline preview wall time per stack against the floor of loading Pulumi in a fresh process.
+ *
+ * The floor is `node -e "require('@pulumi/pulumi'); require('@pulumi/aws')"`. What that loads:
+ * all of `@pulumi/pulumi` and the index of every `@pulumi/aws` service module (~300 files), but
+ * no resource class — @pulumi/aws defines them as lazy getters, loaded on first use. So the floor
+ * is "start Node and load both SDKs' entry points"; the resource modules the program uses are
+ * part of the preview's cost, not of the floor. (The program imports per-service modules, e.g.
+ * `@pulumi/aws/lambda`, and never loads the all-services index at all.)
+ *
+ * Every measurement is a fresh process, repetitions are interleaved (floor, prod, staging in a
+ * rotating order) so that machine noise hits all of them alike, and medians are compared.
+ */
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { bundleFunction } from "../../infra/lib/bundle";
+import type { BenchSection } from "./index";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const TARGET_RATIO = 1.5;
+/** The @pulumi/aws modules infra/ imports (per service, never the all-services index). */
+const AWS_MODULES = [
+  "apigateway",
+  "cloudwatch",
+  "getCallerIdentity",
+  "iam",
+  "kms",
+  "lambda",
+  "sns",
+  "sqs",
+  "xray",
+];
+
+interface Measurement {
+  label: string;
+  command: string[];
+}
+
+function timeOnce(command: string[]): number {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(command[0]!, command.slice(1), {
+    cwd: ROOT,
+    stdio: ["ignore", "ignore", "pipe"],
+    encoding: "utf8",
+  });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (result.status !== 0) {
+    throw new Error(`${command.join(" ")} exited ${result.status}: ${result.stderr.trim()}`);
+  }
+  return ms;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function bundleMedian(name: string, entry: string, reps: number): { ms: number; bytes: number } {
+  const times: number[] = [];
+  let bytes = 0;
+  for (let i = 0; i < reps; i++) {
+    const started = process.hrtime.bigint();
+    // Uncached into a scratch directory: what the first preview after a handler change pays.
+    const bundle = bundleFunction({
+      name: `bench-${name}`,
+      entry,
+      cache: false,
+      outRoot: path.join(ROOT, ".build", "bench"),
+    });
+    times.push(Number(process.hrtime.bigint() - started) / 1e6);
+    bytes = bundle.bytes;
+  }
+  return { ms: median(times), bytes };
+}
+
+export const section: BenchSection = {
+  id: "preview",
+  title: "Offline preview vs loading @pulumi/pulumi + @pulumi/aws",
+  async run(log) {
+    const reps = Number(process.env.BENCH_REPS ?? 9);
+    const node = process.execPath;
+    const measurements: Measurement[] = [
+      {
+        label: "floor: node -e require @pulumi/pulumi + @pulumi/aws",
+        command: [node, "-e", "require('@pulumi/pulumi'); require('@pulumi/aws')"],
+      },
+      {
+        // Context: what the program itself imports instead of the all-services index.
+        label: "context: @pulumi/pulumi + the per-service modules infra imports",
+        command: [
+          node,
+          "-e",
+          `require('@pulumi/pulumi'); for (const m of ${JSON.stringify(AWS_MODULES)}) require('@pulumi/aws/' + m)`,
+        ],
+      },
+      ...["prod", "staging"].map((stack) => ({
+        label: `preview --stack ${stack}`,
+        command: [node, "tools/bin/ts-run.js", "tools/preview/cli.ts", "--stack", stack],
+      })),
+    ];
+
+    // Warm-up: fills the bundle and transform caches and the OS file cache.
+    for (const m of measurements) timeOnce(m.command);
+
+    const samples = new Map<string, number[]>(measurements.map((m) => [m.label, []]));
+    for (let rep = 0; rep < reps; rep++) {
+      for (let k = 0; k < measurements.length; k++) {
+        const m = measurements[(rep + k) % measurements.length]!;
+        samples.get(m.label)!.push(timeOnce(m.command));
+      }
+      log(`  repetition ${rep + 1}/${reps} done`);
+    }
+
+    const floor = median(samples.get(measurements[0]!.label)!);
+    const rows = measurements.map((m) => {
+      const values = samples.get(m.label)!;
+      const med = median(values);
+      return { label: m.label, median: med, min: Math.min(...values), ratio: med / floor };
+    });
+
+    const api = bundleMedian("api", "handlers/api.ts", 3);
+    const worker = bundleMedian("worker", "handlers/worker.ts", 3);
+
+    const lines = [
+      `Node ${process.version}, ${reps} interleaved repetitions, fresh process each, medians; target ≤ ${TARGET_RATIO}× the floor.`,
+      "",
+      "| measurement | median ms | min ms | × floor |",
+      "|---|---:|---:|---:|",
+      ...rows.map(
+        (r) =>
+          `| ${r.label} | ${r.median.toFixed(0)} | ${r.min.toFixed(0)} | ${r.ratio.toFixed(2)} |`,
+      ),
+      "",
+      "Bundling without the cache (in-process, median of 3; paid once after a handler change):",
+      "",
+      "| bundle | median ms | bytes |",
+      "|---|---:|---:|",
+      `| handlers/api.ts | ${api.ms.toFixed(0)} | ${api.bytes} |`,
+      `| handlers/worker.ts | ${worker.ms.toFixed(0)} | ${worker.bytes} |`,
+      "",
+      ...rows
+        .filter((r) => r.label.startsWith("preview"))
+        .map(
+          (r) =>
+            `${r.label}: ${r.ratio.toFixed(2)}× the floor — ${r.ratio <= TARGET_RATIO ? "within" : "OVER"} the ${TARGET_RATIO}× target`,
+        ),
+    ];
+    const report = lines.join("\n");
+    log(report);
+    return report;
+  },
+};

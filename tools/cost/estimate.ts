@@ -832,7 +832,7 @@ export function estimateCost(
       [fn],
       {
         monthlyUsd: gbSeconds * gbPrice.usd + use.invocations * PRICES.lambdaRequest.usd,
-        note: "includes $0.20 per million requests",
+        note: "plus $0.20 per million requests",
       },
     );
   }

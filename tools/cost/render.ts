@@ -7,6 +7,9 @@ const usd = (n: number): string =>
 /** Unit prices can be fractions of a cent: show enough digits to recompute the line. */
 function unitPrice(n: number): string {
   if (n >= 1) return usd(n);
+  if (n >= 0.01) {
+    return `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 4 })}`;
+  }
   return `$${n.toLocaleString("en-US", { maximumSignificantDigits: 4 })}`;
 }
 
@@ -21,26 +24,28 @@ export function renderCostReport(report: CostReport): string {
   const rows = report.lineItems.map((i) => ({
     service: i.service,
     item: `${i.item}${i.confirmed ? "" : " †"}`,
-    qty: `${quantity(i.quantity)} ${i.unit} × ${unitPrice(i.unitUsd)}`,
+    detail: `${quantity(i.quantity)} ${i.unit} × ${unitPrice(i.unitUsd)}${i.note ? `; ${i.note}` : ""}`,
     monthly: usd(i.monthlyUsd),
   }));
   const w = {
     service: Math.max(7, ...rows.map((r) => r.service.length)),
-    item: Math.min(90, Math.max(4, ...rows.map((r) => r.item.length))),
-    qty: Math.max(8, ...rows.map((r) => r.qty.length)),
+    item: Math.max(4, ...rows.map((r) => r.item.length)),
     monthly: Math.max(9, ...rows.map((r) => r.monthly.length), usd(report.totalMonthlyUsd).length),
   };
-  const line = (a: string, b: string, c: string, d: string) =>
-    `  ${a.padEnd(w.service)}  ${b.padEnd(w.item)}  ${c.padEnd(w.qty)}  ${d.padStart(w.monthly)}`;
+  const line = (a: string, b: string, d: string) =>
+    `  ${a.padEnd(w.service)}  ${b.padEnd(w.item)}  ${d.padStart(w.monthly)}`;
   const out: string[] = [
     `Monthly cost estimate for ${report.project}/${report.stack}: ${report.priceRegion} list prices as of ${report.pricesAsOf} (tools/cost/prices.ts).`,
     "An estimate from the resources the program registers and the usage assumptions below, not a quote.",
     "",
-    line("Service", "Item", "Quantity", "USD/month"),
-    line("-".repeat(w.service), "-".repeat(w.item), "-".repeat(w.qty), "-".repeat(w.monthly)),
-    ...rows.map((r) => line(r.service, r.item, r.qty, r.monthly)),
-    line("", "", "", "-".repeat(w.monthly)),
-    line("Total", "", "", usd(report.totalMonthlyUsd)),
+    line("Service", "Item (quantity × unit price below)", "USD/month"),
+    line("-".repeat(w.service), "-".repeat(w.item), "-".repeat(w.monthly)),
+    ...rows.flatMap((r) => [
+      line(r.service, r.item, r.monthly),
+      `  ${" ".repeat(w.service)}    ${r.detail}`,
+    ]),
+    line("", "", "-".repeat(w.monthly)),
+    line("Total", "", usd(report.totalMonthlyUsd)),
     "",
     `Usage assumptions (override with ${report.assumptionsSource}; * = default):`,
   ];

@@ -1,18 +1,24 @@
-// Placeholder until the handlers issue (#4) lands: the API function's entry point.
-// The infra bundles `handlers/api.ts` and `handlers/worker.ts`, each exporting `handler`.
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
+/**
+ * Entry point of the API function (`huntaze-api-<stack>-api`): REST API proxy events.
+ * Bundled by the infra with esbuild into one CommonJS file exporting `handler`.
+ *
+ * Module scope runs once per runtime: logger, tracer and the route table are built here; the
+ * database (secret read, pool, Prisma client) on the first request that needs it.
+ */
+import { createApiHandler } from "./lib/http-handler";
+import { logger } from "./lib/logger";
+import { getDatabase } from "./lib/prisma";
+import { onShutdown } from "./lib/shutdown";
+import { tracer } from "./lib/tracer";
+import { routes } from "./routes";
 
-export async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-  if (event.httpMethod === "GET" && event.path === "/health") {
-    return {
-      statusCode: 200,
-      headers: { "content-type": "application/json" },
-      body: '{"status":"ok"}',
-    };
-  }
-  return {
-    statusCode: 404,
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ error: { code: "NOT_FOUND", message: "Route not found" } }),
-  };
-}
+export const handler = createApiHandler({
+  routes,
+  database: () => {
+    const database = getDatabase();
+    onShutdown(() => database.disconnect(), logger);
+    return database;
+  },
+  logger,
+  tracer,
+});

@@ -1,0 +1,114 @@
+/**
+ * How the functions reach PostgreSQL, decided once per runtime:
+ *
+ * - `accelerate` — `ACCELERATE_SECRET_ARN` (or `ACCELERATE_URL` locally) is set: queries go
+ *   through Prisma Accelerate (its pool and cache); no database credentials in the function.
+ * - `adapter-pg` — otherwise: `@prisma/adapter-pg` over a node-postgres pool sized for Lambda,
+ *   with credentials from `DB_SECRET_ARN` (rotation-aware) or, locally, `DATABASE_URL`.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import pg, { type ClientConfig, type Pool, type PoolConfig } from "pg";
+import type { DbCredentials } from "./credentials";
+import { ConfigError, type RuntimeEnv } from "./env";
+
+export type ConnectionMode = "accelerate" | "adapter-pg";
+
+/** The connection mode the environment selects (no I/O). */
+export function connectionMode(env: RuntimeEnv): ConnectionMode {
+  if (env.accelerateSecretArn || env.accelerateUrl) return "accelerate";
+  if (env.dbSecretArn || env.databaseUrl) return "adapter-pg";
+  throw new ConfigError(
+    "No database configured: set DB_SECRET_ARN (deployed functions), ACCELERATE_SECRET_ARN (Prisma Accelerate) or DATABASE_URL (local runs and tests).",
+  );
+}
+
+export interface PoolSettings {
+  /**
+   * Connections per runtime. A Lambda runtime serves one request at a time, so one connection
+   * (two at most) keeps `max_connections` ≥ concurrency × max.
+   * @default 1
+   */
+  max?: number;
+  /** Give up on a new connection after this long (node-postgres's default is to wait forever). @default 5000 */
+  connectionTimeoutMillis?: number;
+  /** Close a connection idle this long. @default 60000 */
+  idleTimeoutMillis?: number;
+  /** Server-side `statement_timeout`, so a runaway query cannot hold the function. @default 10000 */
+  statementTimeoutMs?: number;
+  /** Called with errors of idle connections (e.g. the server restarted). */
+  onError?: (err: Error) => void;
+}
+
+/** Where RDS's CA chain lives on Lambda's Node.js 20+ runtimes (not loaded by default there). */
+export const LAMBDA_CA_BUNDLE = "/var/runtime/ca-cert.pem";
+
+function basePoolConfig(settings: PoolSettings): PoolConfig {
+  return {
+    max: settings.max ?? 1,
+    connectionTimeoutMillis: settings.connectionTimeoutMillis ?? 5000,
+    idleTimeoutMillis: settings.idleTimeoutMillis ?? 60_000,
+    statement_timeout: settings.statementTimeoutMs ?? 10_000,
+    application_name: "huntaze-api",
+  };
+}
+
+/**
+ * TLS for RDS (`rds.force_ssl = 1`): verify the server certificate against RDS's CAs. On Lambda
+ * those are in /var/runtime/ca-cert.pem, which Node.js 20+ runtimes do not load unless
+ * NODE_EXTRA_CA_CERTS points at it; read it here so the function does not depend on that.
+ */
+export function rdsTls(caFile = LAMBDA_CA_BUNDLE): ClientConfig["ssl"] {
+  if (process.env.NODE_EXTRA_CA_CERTS || !existsSync(caFile)) return { rejectUnauthorized: true };
+  return { rejectUnauthorized: true, ca: readFileSync(caFile, "utf8") };
+}
+
+/**
+ * A pool whose every new connection uses the credentials of the moment: host, port, database
+ * and username from the last secret read, password from the `password` callback.
+ * `credentials.load()` must have completed once before the first query.
+ */
+export function createSecretPool(
+  credentials: DbCredentials,
+  settings: PoolSettings = {},
+  ssl: ClientConfig["ssl"] = rdsTls(),
+): Pool {
+  class RotatingClient extends pg.Client {
+    constructor(config: ClientConfig) {
+      const secret = credentials.current;
+      const username = secret.username;
+      super({
+        ...config,
+        host: secret.host,
+        port: secret.port,
+        database: secret.dbname,
+        user: username,
+        password: () => credentials.passwordFor(username),
+        ssl,
+      });
+    }
+  }
+  return withErrorListener(
+    new pg.Pool({
+      ...basePoolConfig(settings),
+      Client: RotatingClient as unknown as typeof pg.Client,
+    }),
+    settings,
+  );
+}
+
+/** A pool on a fixed URL (local runs and tests). */
+export function createUrlPool(connectionString: string, settings: PoolSettings = {}): Pool {
+  return withErrorListener(
+    new pg.Pool({ ...basePoolConfig(settings), connectionString }),
+    settings,
+  );
+}
+
+/**
+ * An idle connection the server closes (restart, failover, `pg_terminate_backend`) makes the
+ * pool emit "error"; unhandled, that would crash the runtime. The pool replaces it on demand.
+ */
+function withErrorListener(pool: Pool, settings: PoolSettings): Pool {
+  pool.on("error", (err) => settings.onError?.(err));
+  return pool;
+}

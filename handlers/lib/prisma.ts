@@ -1,0 +1,246 @@
+/**
+ * The Prisma client of a runtime, built once and reused across invocations.
+ *
+ * `Database` owns the client, its pool and its credentials: it picks the connection mode
+ * (connection.ts), builds the client lazily on first use (so a cold start that never touches
+ * the database never pays for it), retries an operation once after an authentication failure
+ * with freshly fetched credentials, and disconnects on shutdown. Tests and the dev server build
+ * their own `Database` with injected settings; the Lambda entry points share `getDatabase()`.
+ */
+import { PrismaPg } from "@prisma/adapter-pg";
+import { withAccelerate } from "@prisma/extension-accelerate";
+import type { Pool } from "pg";
+import { PrismaClient } from "../generated/prisma/client";
+import {
+  type ConnectionMode,
+  connectionMode,
+  createSecretPool,
+  createUrlPool,
+  type PoolSettings,
+} from "./connection";
+import { DbCredentials } from "./credentials";
+import { ConfigError, type RuntimeEnv, readEnv } from "./env";
+import { isAuthenticationFailure, prismaCode } from "./errors";
+import { logger as defaultLogger, type Logger } from "./logger";
+import { QueryStats } from "./query-stats";
+import { queryTiming } from "./query-timing";
+import { type SecretSource, secretsManagerSource } from "./secrets";
+import { tracer as defaultTracer, type Tracer } from "./tracer";
+
+function buildClient(base: PrismaClient<"query">, timing: ReturnType<typeof queryTiming>) {
+  return base.$extends(timing);
+}
+
+/**
+ * The client routes use. In `accelerate` mode the runtime object also carries the Accelerate
+ * extension; cache options reach it only through `Database.cache()`, which returns `{}` in
+ * `adapter-pg` mode (where Prisma would reject the argument). The extension's own typings are
+ * not used: on the `prisma-client` generator they erase nested `select` result types.
+ */
+export type AppPrisma = ReturnType<typeof buildClient>;
+
+/** Accelerate cache options for a read (`ttl`/`swr` in seconds). */
+export interface CacheStrategy {
+  ttl: number;
+  swr?: number;
+  tags?: string[];
+}
+
+export interface DatabaseOptions {
+  /** @default readEnv(process.env) */
+  env?: RuntimeEnv;
+  /** Where DB_SECRET_ARN / ACCELERATE_SECRET_ARN are read. @default Secrets Manager */
+  secretSource?: SecretSource;
+  /** @default { max: 1, connectionTimeoutMillis: 5000, … } (see PoolSettings) */
+  pool?: PoolSettings;
+  /** TLS for secret-based connections. @default verify against RDS's CA (connection.ts rdsTls) */
+  ssl?: import("pg").ClientConfig["ssl"];
+  /** @default the runtime's logger */
+  logger?: Logger;
+  /** @default the runtime's tracer */
+  tracer?: Tracer;
+}
+
+interface Built {
+  prisma: AppPrisma;
+  base: PrismaClient<"query">;
+  pool?: Pool;
+}
+
+/** Accelerate refuses an API key it does not know (rotated or revoked). */
+const ACCELERATE_AUTH_CODES = new Set(["P6002", "P6401"]);
+
+export class Database {
+  readonly mode: ConnectionMode;
+  readonly stats = new QueryStats();
+  readonly #env: RuntimeEnv;
+  readonly #options: DatabaseOptions;
+  readonly #logger: Logger;
+  readonly #credentials: DbCredentials | undefined;
+  #built: Promise<Built> | undefined;
+
+  constructor(options: DatabaseOptions = {}) {
+    this.#options = options;
+    this.#env = options.env ?? readEnv();
+    this.#logger = options.logger ?? defaultLogger;
+    this.mode = connectionMode(this.#env);
+    if (this.mode === "adapter-pg" && this.#env.dbSecretArn) {
+      this.#credentials = new DbCredentials(this.#secretSource(), this.#env.dbSecretArn);
+    }
+  }
+
+  /** The rotation-aware credentials, when the connection comes from DB_SECRET_ARN. */
+  get credentials(): DbCredentials | undefined {
+    return this.#credentials;
+  }
+
+  /** The client, built on first call (secret read, pool and client created). */
+  client(): Promise<AppPrisma> {
+    this.#built ??= this.#build().catch((err: unknown) => {
+      this.#built = undefined; // let the next request try again
+      throw err;
+    });
+    return this.#built.then((b) => b.prisma);
+  }
+
+  /**
+   * Runs `fn` with the client. If the database refused a new connection's credentials, the
+   * secret is refetched (bypassing caches) and `fn` runs once more: a rotation then costs one
+   * extra round-trip instead of a failed request. An authentication failure happens while
+   * connecting, before any statement of `fn` ran on that connection, so the retry is safe.
+   */
+  async run<T>(fn: (prisma: AppPrisma) => Promise<T>): Promise<T> {
+    const prisma = await this.client();
+    try {
+      return await fn(prisma);
+    } catch (err) {
+      if (this.#credentials && isAuthenticationFailure(err)) {
+        this.#logger.warn(
+          "database refused the credentials; refetching the secret and retrying once",
+          {
+            secretId: this.#credentials.secretId,
+          },
+        );
+        await this.#credentials.refresh();
+        return fn(prisma);
+      }
+      if (
+        this.mode === "accelerate" &&
+        this.#env.accelerateSecretArn &&
+        ACCELERATE_AUTH_CODES.has(prismaCode(err) ?? "")
+      ) {
+        this.#logger.warn(
+          "Accelerate refused the API key; refetching the secret and rebuilding the client once",
+        );
+        await this.#rebuild();
+        return fn(await this.client());
+      }
+      throw err;
+    }
+  }
+
+  /** `{ cacheStrategy }` for a read when Accelerate is active, `{}` otherwise (adapter-pg
+   * would reject the argument: there is no cache without Accelerate). */
+  cache(strategy: CacheStrategy): { cacheStrategy?: CacheStrategy } {
+    return this.mode === "accelerate" ? { cacheStrategy: strategy } : {};
+  }
+
+  /** One round-trip (`SELECT 1`); rejects after `timeoutMs`. Returns the latency in ms. */
+  async ping(timeoutMs: number): Promise<number> {
+    const started = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new PingTimeoutError(timeoutMs)), timeoutMs);
+    });
+    try {
+      await Promise.race([this.run((prisma) => prisma.$queryRaw`SELECT 1`), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+    return Math.round((performance.now() - started) * 100) / 100;
+  }
+
+  /** Closes the client and its pool (graceful shutdown, tests). Safe to call twice. */
+  async disconnect(): Promise<void> {
+    const built = this.#built;
+    this.#built = undefined;
+    if (!built) return;
+    const b = await built.catch(() => undefined);
+    if (!b) return;
+    await b.base.$disconnect().catch(() => undefined);
+    await b.pool?.end().catch(() => undefined);
+  }
+
+  async #rebuild(): Promise<void> {
+    await this.disconnect();
+    await this.client();
+  }
+
+  #secretSource(): SecretSource {
+    return this.#options.secretSource ?? secretsManagerSource();
+  }
+
+  async #build(): Promise<Built> {
+    const log = [{ emit: "event", level: "query" } as const];
+    const timing = queryTiming({
+      logger: this.#logger,
+      tracer: this.#options.tracer ?? defaultTracer,
+      slowQueryMs: this.#env.slowQueryMs,
+      onOperation: (t) => this.stats.recordOperation(t.durationMs),
+    });
+    let base: PrismaClient<"query">;
+    let pool: Pool | undefined;
+    if (this.mode === "accelerate") {
+      base = new PrismaClient({ accelerateUrl: await this.#accelerateUrl(), log });
+    } else {
+      const settings: PoolSettings = {
+        ...this.#options.pool,
+        onError: (err) =>
+          this.#logger.warn("idle database connection closed", { error: err.message }),
+      };
+      if (this.#credentials) {
+        await this.#credentials.load();
+        pool = createSecretPool(this.#credentials, settings, this.#options.ssl);
+      } else {
+        pool = createUrlPool(this.#env.databaseUrl as string, settings);
+      }
+      base = new PrismaClient({ adapter: new PrismaPg(pool), log });
+    }
+    base.$on("query", (event) => this.stats.recordStatement(event.query, event.params));
+    const extended = buildClient(base, timing);
+    // Without Accelerate, withAccelerate() would only add a hook that can never cache.
+    const prisma =
+      this.mode === "accelerate"
+        ? (extended.$extends(withAccelerate()) as unknown as AppPrisma)
+        : extended;
+    return { prisma, base, pool };
+  }
+
+  async #accelerateUrl(): Promise<string> {
+    const arn = this.#env.accelerateSecretArn;
+    const url = arn
+      ? (await this.#secretSource().getSecret(arn, { forceFetch: true })).trim()
+      : this.#env.accelerateUrl;
+    if (!url || !/^prisma(\+postgres)?:\/\//.test(url)) {
+      throw new ConfigError(
+        `The Accelerate URL (${arn ? `secret ${arn}` : "ACCELERATE_URL"}) must start with prisma:// or prisma+postgres://.`,
+      );
+    }
+    return url;
+  }
+}
+
+export class PingTimeoutError extends Error {
+  constructor(timeoutMs: number) {
+    super(`The database did not answer within ${timeoutMs} ms.`);
+    this.name = "PingTimeoutError";
+  }
+}
+
+let shared: Database | undefined;
+
+/** The runtime's database (module scope: reused by every invocation of this runtime). */
+export function getDatabase(): Database {
+  shared ??= new Database();
+  return shared;
+}

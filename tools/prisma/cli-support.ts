@@ -1,0 +1,58 @@
+/** Small helpers shared by the tools/prisma scripts. */
+import { readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+
+export const ROOT = resolve(__dirname, "..", "..");
+export const MIGRATIONS_DIR = join(ROOT, "prisma", "migrations");
+export const SCHEMA_FILE = join(ROOT, "prisma", "schema.prisma");
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+export function requireDatabaseUrl(command: string): string {
+  const url = process.env.DATABASE_URL?.trim();
+  if (!url) {
+    throw new UsageError(
+      `${command} needs DATABASE_URL (postgresql://user:password@host:5432/database). For a local database, \`npm run dev\` starts one and prints its URL.`,
+    );
+  }
+  return url;
+}
+
+export async function readSchema(): Promise<{ path: string; content: string }> {
+  return { path: "schema.prisma", content: await readFile(SCHEMA_FILE, "utf8") };
+}
+
+const EXPECTED_ERRORS = new Set(["SeedError", "SchemaEngineError", "ConfigError", "SecretError"]);
+
+/** Runs a CLI `main`, printing errors without a stack for usage errors; sets the exit code. */
+export function runMain(main: () => Promise<number | undefined>): void {
+  main()
+    .then((code) => {
+      process.exitCode = code ?? 0;
+    })
+    .catch((err: unknown) => {
+      const usage = err instanceof UsageError;
+      // Our own error classes carry a message meant for the user; anything else gets its stack.
+      const expected = err instanceof Error && (usage || EXPECTED_ERRORS.has(err.name));
+      const message =
+        err instanceof Error ? (expected ? err.message : (err.stack ?? err.message)) : String(err);
+      process.stderr.write(`error: ${message}\n`);
+      process.exitCode = usage ? 2 : 1;
+    });
+}
+
+/** `postgresql://user:***@host:port/db`: safe to print. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "(unparseable URL)";
+  }
+}

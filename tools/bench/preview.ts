@@ -12,11 +12,13 @@
  * rotating order) so that machine noise hits all of them alike, and medians are compared.
  */
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { bundleFunction } from "../../infra/lib/bundle";
 import type { BenchSection } from "./index";
 
 const ROOT = path.resolve(__dirname, "..", "..");
+const EMPTY_PROGRAM = path.join(ROOT, ".build", "bench", "empty-program.ts");
 const TARGET_RATIO = 1.5;
 /** The @pulumi/aws modules infra/ imports (per service, never the all-services index). */
 const AWS_MODULES = [
@@ -79,6 +81,8 @@ export const section: BenchSection = {
   title: "Offline preview vs loading @pulumi/pulumi + @pulumi/aws",
   async run(log) {
     const reps = Number(process.env.BENCH_REPS ?? 9);
+    fs.mkdirSync(path.dirname(EMPTY_PROGRAM), { recursive: true });
+    fs.writeFileSync(EMPTY_PROGRAM, "export {};\n");
     const node = process.execPath;
     const measurements: Measurement[] = [
       {
@@ -92,6 +96,20 @@ export const section: BenchSection = {
           node,
           "-e",
           `require('@pulumi/pulumi'); for (const m of ${JSON.stringify(AWS_MODULES)}) require('@pulumi/aws/' + m)`,
+        ],
+      },
+      {
+        // Context: the preview command itself (stack config, mock runtime, policy pack, report)
+        // on a program that declares nothing; the difference to the rows below is the program.
+        label: "context: preview of an empty program (harness + policy pack)",
+        command: [
+          node,
+          "tools/bin/ts-run.js",
+          "tools/preview/cli.ts",
+          "--stack",
+          "prod",
+          "--program",
+          EMPTY_PROGRAM,
         ],
       },
       ...["prod", "staging"].map((stack) => ({

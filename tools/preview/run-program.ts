@@ -131,6 +131,14 @@ export interface RunProgramOptions {
   stackConfig: LoadedStackConfig;
   /** Directory whose modules are re-loaded on every run. Defaults to the program's project root. */
   projectRoot?: string;
+  /**
+   * Keep JavaScript stack traces while the program runs (`--verbose`). When off, the SDK's
+   * per-output debugging captures (`new Error().stack` for every property of every resource,
+   * kept only to report leaked promises) cost nothing; resource source positions are
+   * unaffected (the SDK lifts the limit for those itself).
+   * @default false
+   */
+  stackTraces?: boolean;
 }
 
 /**
@@ -236,6 +244,8 @@ export async function runProgram(options: RunProgramOptions): Promise<ProgramRun
     unhandled.push(reason);
   };
   process.on("unhandledRejection", onUnhandled);
+  const stackTraceLimit = Error.stackTraceLimit;
+  if (options.stackTraces !== true) Error.stackTraceLimit = 0;
   try {
     await runtime.runInPulumiStack(async () => {
       const mod = require(programFile);
@@ -250,6 +260,7 @@ export async function runProgram(options: RunProgramOptions): Promise<ProgramRun
   } catch (err) {
     throw new ProgramError(describeProgramError(err), err);
   } finally {
+    Error.stackTraceLimit = stackTraceLimit;
     // Rejections of the failed run surface within a turn or two of the event loop.
     await new Promise((resolve) => setImmediate(resolve));
     await new Promise((resolve) => setTimeout(resolve, 0));

@@ -17,6 +17,7 @@ const SECTIONS: Array<() => Promise<BenchSection>> = [
   // Sections register here: () => import("./preview").then((m) => m.section),
   // (`require`, not `import()`: Node's ESM loader cannot resolve a .ts module without extension.)
   async () => (require("./preview") as typeof import("./preview")).section,
+  async () => (require("../policy/bench") as typeof import("../policy/bench")).section,
 ];
 
 async function main(): Promise<void> {

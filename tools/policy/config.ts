@@ -134,32 +134,48 @@ function describeType(value: unknown): string {
   return Array.isArray(value) ? "an array" : value === null ? "null" : `a ${typeof value}`;
 }
 
+const KNOWN_KEYWORDS = new Set([
+  "type",
+  "description",
+  "default",
+  "enum",
+  "minimum",
+  "maximum",
+  "minLength",
+  "maxLength",
+  "pattern",
+  "items",
+  "minItems",
+  "maxItems",
+  "properties",
+  "required",
+  "additionalProperties",
+]);
+
+/**
+ * Throws on a JSON-schema keyword `validateAgainstSchema` does not implement, anywhere in the
+ * schema: that would be a pack bug, silently unvalidated otherwise.
+ */
+export function assertSupportedSchema(schema: JsonSchema, path: string): void {
+  for (const key of Object.keys(schema)) {
+    if (!KNOWN_KEYWORDS.has(key)) {
+      throw new Error(`policy config schema keyword "${key}" at ${path} is not supported`);
+    }
+  }
+  for (const [k, sub] of Object.entries((schema.properties ?? {}) as Record<string, JsonSchema>)) {
+    assertSupportedSchema(sub, `${path}.${k}`);
+  }
+  if (schema.items && typeof schema.items === "object") {
+    assertSupportedSchema(schema.items as JsonSchema, `${path}[]`);
+  }
+}
+
 /**
  * Validates `value` against the JSON-schema keywords policy schemas use (the engine uses a full
  * JSON-schema validator; a keyword outside this set is a pack bug and throws).
  */
 export function validateAgainstSchema(value: unknown, schema: JsonSchema, path: string): string[] {
-  const known = new Set([
-    "type",
-    "description",
-    "default",
-    "enum",
-    "minimum",
-    "maximum",
-    "minLength",
-    "maxLength",
-    "pattern",
-    "items",
-    "minItems",
-    "maxItems",
-    "properties",
-    "required",
-    "additionalProperties",
-  ]);
-  for (const key of Object.keys(schema)) {
-    if (!known.has(key))
-      throw new Error(`policy config schema keyword "${key}" at ${path} is not supported`);
-  }
+  assertSupportedSchema(schema, path);
   const errors: string[] = [];
   const types = [schema.type ?? []].flat() as string[];
   if (types.length > 0) {
@@ -248,6 +264,7 @@ export function reconcilePolicyConfig(
       string,
       JsonSchema
     >;
+    assertSupportedSchema({ properties }, policy.getName());
     schemas[policy.getName()] = properties;
     required[policy.getName()] = policy.getConfigschema()?.getRequiredList() ?? [];
     const defaults: Record<string, unknown> = {};

@@ -1,7 +1,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { EnforcementLevel } from "@pulumi/policy";
-import type { AnalyzeDiagnostic, AnalyzeResponse } from "@pulumi/pulumi/proto/analyzer_pb";
+import type {
+  AnalyzeDiagnostic,
+  AnalyzeResponse,
+  AnalyzerInfo,
+} from "@pulumi/pulumi/proto/analyzer_pb";
 import { PolicyType } from "@pulumi/pulumi/proto/analyzer_pb";
 import { packDescription, packEnforcementLevel, packName, policies } from "../../policies/src/pack";
 import type { ProgramRun } from "../preview/run-program";
@@ -79,6 +83,54 @@ function levelName(level: number): EnforcementLevel {
   return (["advisory", "mandatory", "disabled", "remediate"] as const)[level] ?? "advisory";
 }
 
+/** A configured analyzer, ready to evaluate a run: a bad policy config fails before any program runs. */
+export interface PreparedPolicies {
+  evaluate(
+    run: ProgramRun,
+    stackConfig: Pick<LoadedStackConfig, "project" | "stack" | "config" | "secretKeys">,
+  ): Promise<PolicyEvaluation>;
+  close(): void;
+}
+
+/**
+ * Loads the analyzer and reconciles the policy config (the stack's `policies/config/<stack>.json`
+ * unless `options.configFile` overrides it) the way the engine does before `Configure`.
+ */
+export async function preparePolicies(
+  stack: string,
+  options: EvaluateOptions = {},
+): Promise<PreparedPolicies> {
+  const started = process.hrtime.bigint();
+  const transport = options.transport ?? loadInProcessAnalyzer(projectPack());
+  try {
+    const info = await transport.getAnalyzerInfo();
+    const configFile = options.configFile ?? stackPolicyConfigFile(stack);
+    const useFile = options.configFile !== undefined || fs.existsSync(configFile);
+    const label = path.relative(process.cwd(), configFile) || configFile;
+    const config: ReconciledConfig = reconcilePolicyConfig(
+      info,
+      useFile ? readPolicyConfigFile(configFile, label) : undefined,
+      label,
+    );
+    const preparedMs = Number(process.hrtime.bigint() - started) / 1e6;
+    return {
+      evaluate: async (run, stackConfig) => {
+        const t0 = process.hrtime.bigint();
+        const result = await analyze(transport, info, config, run, stackConfig);
+        return {
+          ...result,
+          configFile: useFile ? path.relative(PROJECT_ROOT, configFile) || configFile : null,
+          durationMs: preparedMs + Number(process.hrtime.bigint() - t0) / 1e6,
+        };
+      },
+      close: () => transport.close(),
+    };
+  } catch (err) {
+    transport.close();
+    throw err;
+  }
+}
+
 /**
  * Runs the pack over a program's registrations the way the engine does during `pulumi preview`:
  * ConfigureStack, Configure with the reconciled policy config, Analyze per resource, then
@@ -89,93 +141,89 @@ export async function evaluatePolicies(
   stackConfig: Pick<LoadedStackConfig, "project" | "stack" | "config" | "secretKeys">,
   options: EvaluateOptions = {},
 ): Promise<PolicyEvaluation> {
-  const started = process.hrtime.bigint();
-  const transport = options.transport ?? loadInProcessAnalyzer(projectPack());
+  const prepared = await preparePolicies(stackConfig.stack, options);
   try {
-    const info = await transport.getAnalyzerInfo();
-
-    const configFile = options.configFile ?? stackPolicyConfigFile(stackConfig.stack);
-    const useFile = options.configFile !== undefined || fs.existsSync(configFile);
-    const label = path.relative(process.cwd(), configFile) || configFile;
-    const config: ReconciledConfig = reconcilePolicyConfig(
-      info,
-      useFile ? readPolicyConfigFile(configFile, label) : undefined,
-      label,
-    );
-
-    const requests = buildEngineRequests(run, stackConfig);
-    await transport.configureStack(requests.configureStack);
-    await transport.configure(configureRequest(config));
-
-    const byUrn = new Map(requests.analyze.map((r) => [r.getUrn(), r]));
-    const stackUrn = run.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn ?? "";
-    const violations: PolicyViolation[] = [];
-    const collect = (resp: AnalyzeResponse, urnOf: (d: AnalyzeDiagnostic) => string) => {
-      for (const d of resp.getDiagnosticsList()) {
-        const urn = urnOf(d);
-        const req = byUrn.get(urn);
-        // The library prefixes a string report with the policy description.
-        const prefix = `${d.getDescription()}\n`;
-        const message = d.getMessage().startsWith(prefix)
-          ? d.getMessage().slice(prefix.length)
-          : d.getMessage();
-        const level = levelName(d.getEnforcementlevel());
-        violations.push({
-          policy: d.getPolicyname(),
-          // The engine reports a violation of a remediate policy as mandatory.
-          level: level === "remediate" ? "mandatory" : level,
-          resource: urn,
-          resourceType: req?.getType() ?? "",
-          resourceName: req?.getName() ?? "",
-          message,
-        });
-      }
-    };
-
-    const checked = new Map<string, number>();
-    const countApplicable = (resp: AnalyzeResponse, kind: PolicyType) => {
-      const skipped = new Set(resp.getNotApplicableList().map((n) => n.getPolicyName()));
-      for (const p of info.getPoliciesList()) {
-        if (p.getPolicyType() !== kind || skipped.has(p.getName())) continue;
-        if (config[p.getName()]?.enforcementLevel === "disabled") continue;
-        checked.set(p.getName(), (checked.get(p.getName()) ?? 0) + 1);
-      }
-    };
-    for (const req of requests.analyze) {
-      const resp = await transport.analyze(req);
-      // The engine always attributes a resource policy's report to the resource it analyzed.
-      collect(resp, () => req.getUrn());
-      countApplicable(resp, PolicyType.POLICY_TYPE_RESOURCE);
-    }
-    const stackResp = await transport.analyzeStack(requests.stack);
-    collect(stackResp, (d) => d.getUrn() || stackUrn);
-    countApplicable(stackResp, PolicyType.POLICY_TYPE_STACK);
-
-    const order = new Map(info.getPoliciesList().map((p, i) => [p.getName(), i]));
-    violations.sort(
-      (a, b) =>
-        Number(b.level === "mandatory") - Number(a.level === "mandatory") ||
-        (order.get(a.policy) ?? 0) - (order.get(b.policy) ?? 0) ||
-        a.resource.localeCompare(b.resource),
-    );
-
-    return {
-      pack: { name: info.getName(), version: info.getVersion() },
-      configFile: useFile ? path.relative(PROJECT_ROOT, configFile) || configFile : null,
-      policies: info.getPoliciesList().map((p) => ({
-        name: p.getName(),
-        kind: p.getPolicyType() === PolicyType.POLICY_TYPE_STACK ? "stack" : "resource",
-        level: config[p.getName()]?.enforcementLevel ?? levelName(p.getEnforcementlevel()),
-        description: p.getDescription(),
-        checked: checked.get(p.getName()) ?? 0,
-      })),
-      violations,
-      resourcesAnalyzed: requests.analyze.length,
-      durationMs: Number(process.hrtime.bigint() - started) / 1e6,
-    };
+    return await prepared.evaluate(run, stackConfig);
   } finally {
-    transport.close();
+    prepared.close();
   }
+}
+
+async function analyze(
+  transport: AnalyzerTransport,
+  info: AnalyzerInfo,
+  config: ReconciledConfig,
+  run: ProgramRun,
+  stackConfig: Pick<LoadedStackConfig, "project" | "stack" | "config" | "secretKeys">,
+): Promise<Omit<PolicyEvaluation, "configFile" | "durationMs">> {
+  const requests = buildEngineRequests(run, stackConfig);
+  await transport.configureStack(requests.configureStack);
+  await transport.configure(configureRequest(config));
+
+  const byUrn = new Map(requests.analyze.map((r) => [r.getUrn(), r]));
+  const stackUrn = run.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn ?? "";
+  const violations: PolicyViolation[] = [];
+  const collect = (resp: AnalyzeResponse, urnOf: (d: AnalyzeDiagnostic) => string) => {
+    for (const d of resp.getDiagnosticsList()) {
+      const urn = urnOf(d);
+      const req = byUrn.get(urn);
+      // The library prefixes a string report with the policy description.
+      const prefix = `${d.getDescription()}\n`;
+      const message = d.getMessage().startsWith(prefix)
+        ? d.getMessage().slice(prefix.length)
+        : d.getMessage();
+      const level = levelName(d.getEnforcementlevel());
+      violations.push({
+        policy: d.getPolicyname(),
+        // The engine reports a violation of a remediate policy as mandatory.
+        level: level === "remediate" ? "mandatory" : level,
+        resource: urn,
+        resourceType: req?.getType() ?? "",
+        resourceName: req?.getName() ?? "",
+        message,
+      });
+    }
+  };
+
+  const checked = new Map<string, number>();
+  const countApplicable = (resp: AnalyzeResponse, kind: PolicyType) => {
+    const skipped = new Set(resp.getNotApplicableList().map((n) => n.getPolicyName()));
+    for (const p of info.getPoliciesList()) {
+      if (p.getPolicyType() !== kind || skipped.has(p.getName())) continue;
+      if (config[p.getName()]?.enforcementLevel === "disabled") continue;
+      checked.set(p.getName(), (checked.get(p.getName()) ?? 0) + 1);
+    }
+  };
+  for (const req of requests.analyze) {
+    const resp = await transport.analyze(req);
+    // The engine always attributes a resource policy's report to the resource it analyzed.
+    collect(resp, () => req.getUrn());
+    countApplicable(resp, PolicyType.POLICY_TYPE_RESOURCE);
+  }
+  const stackResp = await transport.analyzeStack(requests.stack);
+  collect(stackResp, (d) => d.getUrn() || stackUrn);
+  countApplicable(stackResp, PolicyType.POLICY_TYPE_STACK);
+
+  const order = new Map(info.getPoliciesList().map((p, i) => [p.getName(), i]));
+  violations.sort(
+    (a, b) =>
+      Number(b.level === "mandatory") - Number(a.level === "mandatory") ||
+      (order.get(a.policy) ?? 0) - (order.get(b.policy) ?? 0) ||
+      a.resource.localeCompare(b.resource),
+  );
+
+  return {
+    pack: { name: info.getName(), version: info.getVersion() },
+    policies: info.getPoliciesList().map((p) => ({
+      name: p.getName(),
+      kind: p.getPolicyType() === PolicyType.POLICY_TYPE_STACK ? "stack" : "resource",
+      level: config[p.getName()]?.enforcementLevel ?? levelName(p.getEnforcementlevel()),
+      description: p.getDescription(),
+      checked: checked.get(p.getName()) ?? 0,
+    })),
+    violations,
+    resourcesAnalyzed: requests.analyze.length,
+  };
 }
 
 export function mandatoryViolations(evaluation: PolicyEvaluation): PolicyViolation[] {

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { costForRun, loadCostAssumptions, renderCostReport } from "../cost";
 import { PolicyConfigError } from "../policy/config";
-import { evaluatePolicies, mandatoryViolations, type PolicyEvaluation } from "../policy/evaluate";
+import { mandatoryViolations, type PolicyEvaluation, preparePolicies } from "../policy/evaluate";
 import { renderPolicyReport } from "../policy/report";
 import { renderCounts, renderOutputs, renderTree } from "./report";
 import { ProgramError, type ProgramRun, runProgram } from "./run-program";
@@ -166,10 +166,22 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   try {
     const stackConfig = loadStackConfig(PROJECT_ROOT, options.stack);
     const costAssumptions = options.cost ? loadCostAssumptions(stackConfig) : undefined;
+    // A bad policy config fails here, before the program runs.
+    const policies = await preparePolicies(options.stack, { configFile: options.policyConfig });
     const started = process.hrtime.bigint();
-    const run = await runProgram({ programFile: options.program, stackConfig });
+    let run: ProgramRun;
+    try {
+      run = await runProgram({
+        programFile: options.program,
+        stackConfig,
+        stackTraces: options.verbose,
+      });
+    } catch (err) {
+      policies.close();
+      throw err;
+    }
     const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
-    const policy = await evaluatePolicies(run, stackConfig, { configFile: options.policyConfig });
+    const policy = await policies.evaluate(run, stackConfig).finally(() => policies.close());
     const exitCode = mandatoryViolations(policy).length > 0 ? 1 : 0;
 
     if (options.json) {

@@ -1,0 +1,144 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { AnalyzerInfo } from "@pulumi/pulumi/proto/analyzer_pb";
+import { loadInProcessAnalyzer } from "../../tools/policy/analyzer";
+import {
+  assertSupportedSchema,
+  PolicyConfigError,
+  readPolicyConfigFile,
+  reconcilePolicyConfig,
+  validateAgainstSchema,
+} from "../../tools/policy/config";
+import { projectPack } from "../../tools/policy/evaluate";
+
+describe("policy config, reconciled as the engine does before Configure", () => {
+  let info: AnalyzerInfo;
+  before(async () => {
+    info = await loadInProcessAnalyzer(projectPack()).getAnalyzerInfo();
+  });
+
+  const reconcile = (doc: Record<string, unknown> | undefined) =>
+    reconcilePolicyConfig(info, doc, "policies/config/test.json");
+
+  const rejects = (doc: Record<string, unknown>, message: RegExp) =>
+    assert.throws(
+      () => reconcile(doc),
+      (err: unknown) => {
+        assert.ok(err instanceof PolicyConfigError, String(err));
+        assert.match(err.message, /^policies\/config\/test\.json: /);
+        assert.match(err.message, message);
+        return true;
+      },
+    );
+
+  it("starts from each policy's own level and schema defaults", () => {
+    const config = reconcile(undefined);
+    assert.equal(config["cloudwatch-log-group-retention"].enforcementLevel, "mandatory");
+    assert.deepEqual(config["cloudwatch-log-group-retention"].properties, {
+      minRetentionDays: 30,
+      exemptions: [],
+    });
+    assert.equal(config["xray-sampling-rule"].enforcementLevel, "advisory");
+  });
+
+  it("applies 'all' first, then each policy's own entry, keeping unset defaults", () => {
+    const config = reconcile({
+      all: "advisory",
+      "lambda-tracing-active": "mandatory",
+      "cloudwatch-log-group-retention": { minRetentionDays: 365 },
+    });
+    assert.equal(config["rds-no-public-access"].enforcementLevel, "advisory");
+    assert.equal(config["lambda-tracing-active"].enforcementLevel, "mandatory");
+    assert.deepEqual(config["cloudwatch-log-group-retention"], {
+      enforcementLevel: "advisory",
+      properties: { minRetentionDays: 365, exemptions: [] },
+    });
+  });
+
+  it("rejects a property of the wrong type, naming the file, the policy and the property", () => {
+    rejects(
+      { "cloudwatch-log-group-retention": { minRetentionDays: "30" } },
+      /cloudwatch-log-group-retention\.minRetentionDays must be an integer, not a string \("30"\)/,
+    );
+  });
+
+  it("rejects a value out of range", () => {
+    rejects(
+      { "xray-sampling-rule": { maxFixedRate: 2 } },
+      /xray-sampling-rule\.maxFixedRate must be <= 1 \(got 2\)/,
+    );
+  });
+
+  it("rejects a property the policy does not have", () => {
+    rejects(
+      { "secretsmanager-secret-rotation": { maxRotationDay: 30 } },
+      /secretsmanager-secret-rotation\.maxRotationDay is not allowed/,
+    );
+  });
+
+  it("rejects an exemption without a reason", () => {
+    rejects(
+      { "rds-no-public-access": { exemptions: [{ resource: "db" }] } },
+      /rds-no-public-access\.exemptions\[0\]\.reason is required/,
+    );
+  });
+
+  it("rejects a policy the pack does not have, suggesting the closest name", () => {
+    rejects(
+      { "lambda-tracing-activ": "advisory" },
+      /"lambda-tracing-activ" is not a policy of this pack \(did you mean "lambda-tracing-active"\?\)/,
+    );
+  });
+
+  it("rejects an unknown enforcement level", () => {
+    rejects(
+      { all: "strict" },
+      /all: "strict" is not an enforcement level \(use one of advisory, mandatory, remediate, disabled\)/,
+    );
+    rejects(
+      { "lambda-tracing-active": { enforcementLevel: "warn" } },
+      /lambda-tracing-active\.enforcementLevel: "warn" is not an enforcement level/,
+    );
+  });
+
+  it("reads files: a missing file, bad JSON and a non-object are clear errors", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "policy-config-"));
+    try {
+      assert.throws(
+        () => readPolicyConfigFile(path.join(dir, "nope.json"), "nope.json"),
+        /nope\.json: cannot read the policy config file/,
+      );
+      fs.writeFileSync(path.join(dir, "bad.json"), "{ all: mandatory }");
+      assert.throws(
+        () => readPolicyConfigFile(path.join(dir, "bad.json"), "bad.json"),
+        /bad\.json: not valid JSON/,
+      );
+      fs.writeFileSync(path.join(dir, "list.json"), "[]");
+      assert.throws(
+        () => readPolicyConfigFile(path.join(dir, "list.json"), "list.json"),
+        /must be a JSON object/,
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("supports every JSON-schema keyword the pack's schemas use", () => {
+    for (const policy of info.getPoliciesList()) {
+      const properties = policy.getConfigschema()?.getProperties()?.toJavaScript() ?? {};
+      assert.doesNotThrow(() =>
+        assertSupportedSchema({ type: "object", properties }, policy.getName()),
+      );
+    }
+    assert.throws(
+      () => assertSupportedSchema({ properties: { x: { items: { oneOf: [] } } } }, "p"),
+      /keyword "oneOf" at p\.x\[\] is not supported/,
+    );
+    assert.deepEqual(
+      validateAgainstSchema([1, "a"], { type: "array", items: { type: "integer" } }, "v"),
+      ['v[1] must be an integer, not a string ("a")'],
+    );
+  });
+});

@@ -1,0 +1,114 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
+import { packEnforcementLevel, packName, policies } from "../../policies/src/pack";
+import { loadInProcessAnalyzer } from "../../tools/policy/analyzer";
+import { readPolicyConfigFile, reconcilePolicyConfig } from "../../tools/policy/config";
+import { projectPack } from "../../tools/policy/evaluate";
+
+const POLICIES_DIR = path.resolve(__dirname, "..", "..", "policies");
+const README = fs.readFileSync(path.resolve(__dirname, "..", "..", "README.md"), "utf8");
+
+/** Peer rule ids the descriptions name (reference table A), or an explicit "no peer rule". */
+const PEER_RULE =
+  /CKV2?_AWS_\d+|AwsSolutions-\w+|Serverless-\w+|cdk-nag \w+|AWS Config [\w-]+|awsguard [\w-]+|AWS recommended alarms|no peer rule|no Checkov or cdk-nag equivalent/;
+
+describe("the huntaze-api policy pack", () => {
+  it("names every policy in kebab-case, once, never the reserved 'all'", () => {
+    const names = policies.map((p) => p.name);
+    assert.deepEqual(
+      names.filter((n) => !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(n)),
+      [],
+    );
+    assert.equal(new Set(names).size, names.length);
+    assert.ok(!names.includes("all"));
+  });
+
+  it("describes every policy in one sentence that names the peer rule it mirrors", () => {
+    for (const p of policies) {
+      assert.match(p.description, /^[A-Z].*\.$/, `${p.name}: one sentence ending in a full stop`);
+      assert.equal(p.description.match(/\. [A-Z]/g), null, `${p.name}: a single sentence`);
+      assert.match(p.description, PEER_RULE, `${p.name}: names a peer rule`);
+    }
+  });
+
+  it("gives every policy a config schema whose properties all have defaults, with exemptions", () => {
+    for (const p of policies) {
+      const props = p.configSchema?.properties ?? {};
+      assert.ok("exemptions" in props, `${p.name} accepts exemptions`);
+      for (const [key, schema] of Object.entries(props)) {
+        assert.notEqual(schema.default, undefined, `${p.name}.${key} has a default`);
+        assert.ok(key !== "enforcementLevel", "enforcementLevel is the engine's, not a property");
+      }
+    }
+  });
+
+  it("is mandatory by default, except the advisory sampling-rule check", () => {
+    assert.equal(packEnforcementLevel, "mandatory");
+    const overridden = policies.filter((p) => p.enforcementLevel !== undefined);
+    assert.deepEqual(
+      overridden.map((p) => [p.name, p.enforcementLevel]),
+      [["xray-sampling-rule", "advisory"]],
+    );
+  });
+
+  it("passes the library's own pack checks (name, reserved names, schemas)", async () => {
+    const analyzer = loadInProcessAnalyzer(projectPack());
+    const info = await analyzer.getAnalyzerInfo();
+    assert.equal(info.getName(), packName);
+    assert.equal(info.getPoliciesList().length, policies.length);
+  });
+
+  it("has a PulumiPolicy.yaml and a versioned package.json the CLI can load", () => {
+    const project = parseYaml(
+      fs.readFileSync(path.join(POLICIES_DIR, "PulumiPolicy.yaml"), "utf8"),
+    );
+    assert.equal(project.runtime, "nodejs");
+    const pkg = JSON.parse(fs.readFileSync(path.join(POLICIES_DIR, "package.json"), "utf8"));
+    assert.match(pkg.version, /^\d+\.\d+\.\d+$/);
+    assert.equal(pkg.main, "index.ts");
+    for (const dep of ["@pulumi/policy", "@pulumi/pulumi", "@pulumi/aws"]) {
+      assert.match(pkg.dependencies[dep] ?? "", /^\d+\.\d+\.\d+$/, `${dep} is pinned`);
+    }
+    assert.ok(fs.existsSync(path.join(POLICIES_DIR, "tsconfig.json")));
+  });
+
+  it("keeps index.ts to constructing the PolicyPack from src/pack.ts", () => {
+    const index = fs.readFileSync(path.join(POLICIES_DIR, "index.ts"), "utf8");
+    assert.match(index, /new PolicyPack\(packName,/);
+    assert.match(index, /from "\.\/src\/pack"/);
+  });
+
+  it("documents every policy in the README's policy table", () => {
+    for (const p of policies) assert.ok(README.includes(`\`${p.name}\``), `README lists ${p.name}`);
+  });
+});
+
+describe("the stack policy configs", () => {
+  for (const stack of ["prod", "staging"]) {
+    it(`accepts policies/config/${stack}.json against the pack's schemas`, async () => {
+      const info = await loadInProcessAnalyzer(projectPack()).getAnalyzerInfo();
+      const file = path.join(POLICIES_DIR, "config", `${stack}.json`);
+      const config = reconcilePolicyConfig(info, readPolicyConfigFile(file), file);
+      assert.equal(config["cloudwatch-log-group-retention"].properties.minRetentionDays, 30);
+      assert.equal(config["secretsmanager-secret-rotation"].properties.maxRotationDays, 30);
+      assert.equal(config["lambda-tracing-active"].enforcementLevel, "mandatory");
+      assert.equal(config["xray-sampling-rule"].enforcementLevel, "advisory");
+    });
+  }
+
+  it("requires RDS deletion protection and 10 % sampling in prod, and relaxes both only in staging", async () => {
+    const info = await loadInProcessAnalyzer(projectPack()).getAnalyzerInfo();
+    const load = (stack: string) => {
+      const file = path.join(POLICIES_DIR, "config", `${stack}.json`);
+      return reconcilePolicyConfig(info, readPolicyConfigFile(file), file);
+    };
+    const prod = load("prod");
+    const staging = load("staging");
+    assert.equal(prod["rds-deletion-protection"].properties.requireDeletionProtection, true);
+    assert.equal(staging["rds-deletion-protection"].properties.requireDeletionProtection, false);
+    assert.equal(prod["xray-sampling-rule"].properties.maxFixedRate, 0.1);
+    assert.deepEqual(prod["rds-no-public-access"].properties.exemptions, []);
+  });
+});

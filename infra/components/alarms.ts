@@ -27,7 +27,10 @@ export interface FunctionAlarmsInput {
   invocation: InvocationPattern;
   /** Lambda `Duration` p95 threshold in milliseconds. */
   durationP95Ms: number;
-  /** The function resource, so alarms are created (and matched by policies) after it. */
+  /**
+   * The function resource, so alarms are created (and matched by policies) after it.
+   * @default none
+   */
   resource?: pulumi.Resource;
 }
 

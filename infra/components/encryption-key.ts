@@ -10,7 +10,10 @@ export interface KeyServiceGrant {
   service: string;
   /** KMS actions the service needs (never `kms:*`). */
   actions: string[];
-  /** Restricts the grant, e.g. to this account (`aws:SourceAccount`) or one rule (`aws:SourceArn`). */
+  /**
+   * Restricts the grant, e.g. to this account (`aws:SourceAccount`) or one rule (`aws:SourceArn`).
+   * @default none (the service may use the key for any of its callers in AWS's own example policies)
+   */
   condition?: ResourcePolicyStatement["Condition"];
 }
 

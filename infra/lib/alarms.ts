@@ -47,7 +47,10 @@ export type Comparison =
 export interface AlarmDefinition {
   /** The runbook section: also the middle of the physical name. */
   section: RunbookSection;
-  /** What the alarm watches when a section has several (`api`, `worker`): the name suffix. */
+  /**
+   * What the alarm watches when a section has several (`api`, `worker`): the name suffix.
+   * @default none (one alarm of its section per stack)
+   */
   subject?: string;
   /** Human title (dashboard widget, first words of the description). */
   title: string;

@@ -2,6 +2,7 @@ import { Stage as RestApiStage } from "@pulumi/aws/apigateway/stage";
 import { Stage as HttpApiStage } from "@pulumi/aws/apigatewayv2/stage";
 import { LogGroup } from "@pulumi/aws/cloudwatch/logGroup";
 import { Function as LambdaFunction } from "@pulumi/aws/lambda/function";
+import { CloudFormationStack } from "@pulumi/aws/serverlessrepository/cloudFormationStack";
 import type {
   PolicyResource,
   ResourceValidationPolicy,
@@ -91,16 +92,28 @@ function managedLogGroupsOf(fn: PolicyResource, logGroups: PolicyResource[]): Po
   return literalGroups.filter((lg) => lg.props.name === wanted);
 }
 
+/**
+ * Functions a Serverless Application Repository app deploys through CloudFormation (the Secrets
+ * Manager rotation apps take their function's name as the `functionName` parameter): Lambda
+ * creates their log group on first run, never expiring, unless the stack creates it first.
+ */
+function applicationFunctionNames(app: PolicyResource): string[] {
+  // Only the one parameter is read: others (subnets, endpoints) may be unknown in a preview.
+  const name = app.props.parameters?.functionName;
+  return typeof name === "string" ? [name] : [];
+}
+
 /** @internal */
 export const lambdaManagedLogGroup: StackValidationPolicy = {
   name: "lambda-managed-log-group",
   description:
-    "Lambda functions must log to a log group created in this stack (their /aws/lambda/<name> group or loggingConfig.logGroup), or Lambda creates one that never expires (cdk-nag LambdaLogging/LambdaLogLevel; Serverless-CloudWatchLogGroupRetentionPeriod rationale).",
+    "Lambda functions, including those a Serverless Application Repository app deploys, must log to a log group created in this stack (their /aws/lambda/<name> group or loggingConfig.logGroup), or Lambda creates one that never expires (cdk-nag LambdaLogging/LambdaLogLevel; Serverless-CloudWatchLogGroupRetentionPeriod rationale).",
   configSchema: lambdaLogGroupSchema,
   validateStack: (args, report) => {
     const logGroups = ofType(args.resources, LogGroup);
     const functions = notExempt(ofType(args.resources, LambdaFunction), lambdaLogGroupSchema, args);
-    if (functions.length === 0) args.notApplicable("no Lambda functions");
+    const apps = notExempt(ofType(args.resources, CloudFormationStack), lambdaLogGroupSchema, args);
+    if (functions.length === 0 && apps.length === 0) args.notApplicable("no Lambda functions");
     for (const fn of functions) {
       if (managedLogGroupsOf(fn, logGroups).length > 0) continue;
       const configured = isLiteral(fn, ["loggingConfig"])
@@ -110,6 +123,18 @@ export const lambdaManagedLogGroup: StackValidationPolicy = {
         `${label("Lambda function", fn)} must log to a log group in this stack with retention: create "${configured ?? defaultLogGroupName(fn)}" here (before the function) or point loggingConfig.logGroup at one.`,
         fn.urn,
       );
+    }
+    for (const app of apps) {
+      for (const functionName of applicationFunctionNames(app)) {
+        const wanted = `/aws/lambda/${functionName}`;
+        const inStack = logGroups.some((lg) => isLiteral(lg, ["name"]) && lg.props.name === wanted);
+        if (!inStack) {
+          report(
+            `${label("Serverless application", app)} must have the log group of its function created in this stack with retention: create "${wanted}" before the application.`,
+            app.urn,
+          );
+        }
+      }
     }
   },
 };

@@ -1,6 +1,7 @@
 import { Stage as RestApiStage } from "@pulumi/aws/apigateway/stage";
 import { LogGroup } from "@pulumi/aws/cloudwatch/logGroup";
 import { Function as LambdaFunction } from "@pulumi/aws/lambda/function";
+import { CloudFormationStack } from "@pulumi/aws/serverlessrepository/cloudFormationStack";
 import {
   apiStageAccessLogging,
   cloudwatchLogGroupRetention,
@@ -128,6 +129,28 @@ describe("#lambda-managed-log-group", () => {
       }),
     ]);
     await assertHasStackViolation(policy, args, { message: 'create "/shared/forever" here' });
+  });
+
+  describe("for a function a Serverless Application Repository app deploys", () => {
+    const app = res(CloudFormationStack, "rotator", {
+      name: "huntaze-api-prod-rotator",
+      parameters: { functionName: "huntaze-api-prod-rotator", vpcSubnetIds: UNKNOWN },
+    });
+
+    it("passes when the stack creates its /aws/lambda/<functionName> group", async () => {
+      const group = res(LogGroup, "rotator-logs", {
+        name: "/aws/lambda/huntaze-api-prod-rotator",
+        retentionInDays: 30,
+      });
+      await assertNoStackViolations(policy, createStackValidationArgs([group, app]));
+    });
+
+    it("fails when it does not, since Lambda would create a group that never expires", async () => {
+      await assertHasStackViolation(policy, createStackValidationArgs([app]), {
+        message:
+          'Serverless application "rotator" must have the log group of its function created in this stack with retention: create "/aws/lambda/huntaze-api-prod-rotator" before the application.',
+      });
+    });
   });
 
   it("is not applicable to a stack without functions", async () => {

@@ -46,9 +46,18 @@ export function toEngineValue(value: unknown): unknown {
   );
 }
 
+const marshalled = new WeakMap<Struct, Struct>();
+
+/** Marshalled once per Struct: a provider's inputs travel with every resource that uses it. */
 function engineStruct(struct: Struct | undefined): Struct {
-  const plain = (struct?.toJavaScript() ?? {}) as Record<string, unknown>;
-  return Struct.fromJavaScript(toEngineValue(plain) as Record<string, never>);
+  if (!struct) return new Struct();
+  let result = marshalled.get(struct);
+  if (!result) {
+    const plain = struct.toJavaScript() as Record<string, unknown>;
+    result = Struct.fromJavaScript(toEngineValue(plain) as Record<string, never>);
+    marshalled.set(struct, result);
+  }
+  return result;
 }
 
 /** Go duration (`5m`, `1h30m`, `90s`) → seconds, as the engine stores custom timeouts. */

@@ -5,7 +5,7 @@
  * cursor adds sub-selects and an OFFSET, and it disables the single-statement relation join
  * the fans route relies on. Clients treat cursors as opaque strings.
  */
-import type { z } from "zod";
+import type * as z from "zod";
 import { ValidationError } from "./errors";
 import { parseWith } from "./validation";
 

@@ -80,6 +80,7 @@ const UNAVAILABLE_CODES = new Set([
   "P1000", // authentication failed (after the credential refresh and retry)
   "P1001", // can't reach the server
   "P1002", // server reached, timed out
+  "P1003", // the database does not exist (dropped, or wrong name in the secret)
   "P1008", // operation timed out
   "P1017", // server closed the connection
   "P2024", // timed out fetching a connection from the pool

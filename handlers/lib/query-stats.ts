@@ -1,6 +1,7 @@
 /**
  * Counters for what the database did: SQL statements (from Prisma's `query` events, one per
- * statement sent, BEGIN/COMMIT included) and Prisma operations with their time.
+ * statement sent; with adapter-pg a transaction's COMMIT/ROLLBACK is reported, its BEGIN is
+ * not) and Prisma operations with their time.
  *
  * They are monotonic; a request's share is the difference of two snapshots. A Lambda runtime
  * serves one request at a time, so that share is exact there; under `npm run dev` concurrent

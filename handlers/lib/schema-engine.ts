@@ -117,7 +117,9 @@ export function loadSchemaEngine(source?: WasmSource): Promise<void> {
       globalThis as { PRISMA_WASM_PANIC_REGISTRY?: typeof panicRegistry }
     ).PRISMA_WASM_PANIC_REGISTRY = panicRegistry;
     const module = await toModule(source);
-    const instance = await wasmApi.instantiate(module, { "./schema_engine_bg.js": bg });
+    const instance = await wasmApi.instantiate(module, {
+      "./schema_engine_bg.js": withUnrefTimers(bg),
+    });
     bg.__wbg_set_wasm(instance.exports);
     (instance.exports.__wbindgen_start as () => void)();
   })().catch((err: unknown) => {
@@ -125,6 +127,24 @@ export function loadSchemaEngine(source?: WasmSource): Promise<void> {
     throw err;
   });
   return loaded;
+}
+
+/**
+ * The engine arms timers (timeouts of its own futures) that outlive the operation; unref them
+ * so a CLI or a test run can exit as soon as its work is done instead of ~10 s later.
+ */
+function withUnrefTimers(glue: typeof bg): Record<string, unknown> {
+  const imports: Record<string, unknown> = { ...glue };
+  for (const [name, fn] of Object.entries(glue)) {
+    if (name.startsWith("__wbg_setTimeout_") && typeof fn === "function") {
+      imports[name] = (...args: unknown[]) => {
+        const timer = (fn as (...a: unknown[]) => unknown)(...args);
+        (timer as { unref?: () => void } | undefined)?.unref?.();
+        return timer;
+      };
+    }
+  }
+  return imports;
 }
 
 /**

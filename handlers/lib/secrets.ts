@@ -7,7 +7,7 @@
  */
 import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { z } from "zod";
+import * as z from "zod";
 
 export interface SecretSource {
   /** The SecretString of `id`; `forceFetch` bypasses any cache (e.g. after a rotation). */

@@ -2,7 +2,7 @@
  * Input validation: every value a route uses passes through here first, and a bad one becomes
  * a 400 whose message names the field and what is expected.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { PayloadTooLargeError, ValidationError } from "./errors";
 import type { ApiRequest } from "./http";
 

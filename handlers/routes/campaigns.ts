@@ -6,7 +6,7 @@
  * with `createMany` in batches of MESSAGE_BATCH rows (a few statements for thousands of fans,
  * under PostgreSQL's 65 535 bind-parameter limit). Any failure rolls everything back.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { NotFoundError, ValidationError } from "../lib/errors";
 import type { Route } from "../lib/router";
 import { assertQueryParams, idSchema, parseId, parseJsonBody } from "../lib/validation";

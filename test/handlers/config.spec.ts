@@ -129,14 +129,12 @@ describe("configuration, secrets and error mapping", () => {
     it("reports a missing secret with its id", async () => {
       const client = new SecretsManagerClient({ region: "eu-west-1" });
       const sdk = mockClient(client);
-      sdk
-        .on(GetSecretValueCommand)
-        .rejects(
-          new ResourceNotFoundException({
-            message: "Secrets Manager can't find the specified secret.",
-            $metadata: {},
-          }),
-        );
+      sdk.on(GetSecretValueCommand).rejects(
+        new ResourceNotFoundException({
+          message: "Secrets Manager can't find the specified secret.",
+          $metadata: {},
+        }),
+      );
       try {
         await assert.rejects(
           secretsManagerSource({ client }).getSecret(ARN),

@@ -1,5 +1,8 @@
 import { strict as assert } from "node:assert";
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import type { Client } from "pg";
 import {
   applyMigrations,
@@ -279,6 +282,50 @@ describe("migrations library (Prisma's wasm schema engine)", () => {
     } finally {
       if (previous === undefined) delete process.env.PRISMA_SCHEMA_ENGINE_WASM;
       else process.env.PRISMA_SCHEMA_ENGINE_WASM = previous;
+    }
+  });
+
+  it("runs from a single-file esbuild bundle with the wasm shipped beside it (the migration Lambda's shape)", async () => {
+    const target = await createTestDatabase("migrations_bundle");
+    const dir = mkdtempSync(join(tmpdir(), "huntaze-migrate-bundle-"));
+    try {
+      // A stand-in for handlers/migrate.ts: migrations embedded as data, wasm next to index.js.
+      writeFileSync(join(dir, "migrations.json"), JSON.stringify(set));
+      writeFileSync(
+        join(dir, "entry.ts"),
+        `import { applyMigrations } from ${JSON.stringify(resolve("handlers/lib/migrations"))};
+         import migrations from "./migrations.json";
+         export async function handler(event: { url: string }) {
+           return applyMigrations({ connection: event.url, migrations });
+         }`,
+      );
+      const esbuild = require("esbuild") as typeof import("esbuild");
+      esbuild.buildSync({
+        entryPoints: [join(dir, "entry.ts")],
+        outfile: join(dir, "out", "index.js"),
+        bundle: true,
+        platform: "node",
+        format: "cjs",
+        target: "node20",
+        minify: true,
+        logLevel: "silent",
+      });
+      const wasm = join(
+        dirname(require.resolve("@prisma/schema-engine-wasm/schema_engine_bg")),
+        "schema_engine_bg.wasm",
+      );
+      copyFileSync(wasm, join(dir, "out", "schema_engine_bg.wasm"));
+      const script = `require(${JSON.stringify(join(dir, "out", "index.js"))}).handler({ url: process.argv[1] }).then((r) => { process.stdout.write(JSON.stringify(r)); }, (e) => { process.stderr.write(String(e)); process.exit(1); });`;
+      // Run outside the project (no node_modules to fall back on): the bundle must be self-sufficient.
+      const run = spawnSync(process.execPath, ["-e", script, target.url], {
+        cwd: dir,
+        encoding: "utf8",
+      });
+      assert.equal(run.status, 0, run.stderr);
+      assert.deepEqual(JSON.parse(run.stdout), { applied: set.migrations.map((m) => m.name) });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await target.drop();
     }
   });
 

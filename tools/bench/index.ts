@@ -18,6 +18,7 @@ const SECTIONS: Array<() => Promise<BenchSection>> = [
   // (`require`, not `import()`: Node's ESM loader cannot resolve a .ts module without extension.)
   async () => (require("./preview") as typeof import("./preview")).section,
   async () => (require("../policy/bench") as typeof import("../policy/bench")).section,
+  async () => (require("./handlers") as typeof import("./handlers")).section,
 ];
 
 async function main(): Promise<void> {

@@ -7,7 +7,7 @@
  * alarmed). The roll-up is idempotent, so retries are safe.
  */
 import type { Context } from "aws-lambda";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { type RollupResult, rollUpDailyRevenue } from "./jobs/daily-revenue";
 import { logger as defaultLogger, type Logger } from "./lib/logger";
 import { type Database, getDatabase } from "./lib/prisma";

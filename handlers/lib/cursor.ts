@@ -5,7 +5,7 @@
  * cursor adds sub-selects and an OFFSET, and it disables the single-statement relation join
  * the fans route relies on. Clients treat cursors as opaque strings.
  */
-import type * as z from "zod";
+import type * as z from "zod/mini";
 import { ValidationError } from "./errors";
 import { parseWith } from "./validation";
 
@@ -14,7 +14,10 @@ export function encodeCursor(key: Record<string, string | number>): string {
 }
 
 /** Decodes `?cursor=` against the route's key schema; any tampering is a 400 on `cursor`. */
-export function decodeCursor<T>(value: string | undefined, schema: z.ZodType<T>): T | undefined {
+export function decodeCursor<T>(
+  value: string | undefined,
+  schema: z.ZodMiniType<T>,
+): T | undefined {
   if (value === undefined || value === "") return undefined;
   if (value.length > 200 || !/^[A-Za-z0-9_-]+$/.test(value)) {
     throw new ValidationError(

@@ -10,7 +10,7 @@
 import { randomUUID } from "node:crypto";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import type { RouteContext } from "../routes/context";
-import { HttpError, toHttpError } from "./errors";
+import { toHttpError } from "./errors";
 import { errorBody, toRequest, toResult } from "./http";
 import type { Logger } from "./logger";
 import type { Database } from "./prisma";
@@ -108,5 +108,3 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
     }
   }
 }
-
-export { HttpError };

@@ -7,7 +7,7 @@
  */
 import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import * as z from "zod";
+import * as z from "zod/mini";
 
 export interface SecretSource {
   /** The SecretString of `id`; `forceFetch` bypasses any cache (e.g. after a rotation). */
@@ -66,13 +66,14 @@ export interface DbSecret {
   password: string;
 }
 
+const nonEmpty = () => z.string().check(z.minLength(1));
 const dbSecretSchema = z.object({
-  engine: z.string().optional(),
-  host: z.string().min(1),
-  port: z.union([z.number().int(), z.string().regex(/^[0-9]+$/)]).optional(),
-  dbname: z.string().min(1).optional(),
-  username: z.string().min(1),
-  password: z.string().min(1),
+  engine: z.optional(z.string()),
+  host: nonEmpty(),
+  port: z.optional(z.union([z.int(), z.string().check(z.regex(/^[0-9]+$/))])),
+  dbname: z.optional(nonEmpty()),
+  username: nonEmpty(),
+  password: nonEmpty(),
 });
 
 /** Parses the secret JSON; errors name the field, never a value. */

@@ -2,7 +2,7 @@
  * Input validation: every value a route uses passes through here first, and a bad one becomes
  * a 400 whose message names the field and what is expected.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import { PayloadTooLargeError, ValidationError } from "./errors";
 import type { ApiRequest } from "./http";
 
@@ -14,10 +14,11 @@ export const MAX_BODY_BYTES = 64 * 1024;
 
 /** A positive `integer` id, as JSON number. */
 export const idSchema = z
-  .number({ error: "must be a positive integer id" })
   .int({ error: "must be a positive integer id" })
-  .min(1, { error: "must be a positive integer id" })
-  .max(MAX_ID, { error: `must be at most ${MAX_ID}` });
+  .check(
+    z.minimum(1, { error: "must be a positive integer id" }),
+    z.maximum(MAX_ID, { error: `must be at most ${MAX_ID}` }),
+  );
 
 /** Parses a path or query id (`"42"`), rejecting signs, decimals, exponents and overflow. */
 export function parseId(value: string | undefined, field: string): number {
@@ -63,7 +64,7 @@ export function assertQueryParams(request: ApiRequest, allowed: readonly string[
 }
 
 /** Parses the JSON body against `schema`: 413 when too large, 400 when malformed or invalid. */
-export function parseJsonBody<T>(request: ApiRequest, schema: z.ZodType<T>): T {
+export function parseJsonBody<T>(request: ApiRequest, schema: z.ZodMiniType<T>): T {
   const raw = request.body;
   if (raw === null || raw.trim() === "") {
     throw new ValidationError("The request body must be a JSON object.", "body");
@@ -84,7 +85,7 @@ export function parseJsonBody<T>(request: ApiRequest, schema: z.ZodType<T>): T {
 }
 
 /** Validates `value` with `schema`; the first issue becomes the 400 message. */
-export function parseWith<T>(schema: z.ZodType<T>, value: unknown, root: string): T {
+export function parseWith<T>(schema: z.ZodMiniType<T>, value: unknown, root: string): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0];

@@ -6,7 +6,7 @@
  * with `createMany` in batches of MESSAGE_BATCH rows (a few statements for thousands of fans,
  * under PostgreSQL's 65 535 bind-parameter limit). Any failure rolls everything back.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import { NotFoundError, ValidationError } from "../lib/errors";
 import type { Route } from "../lib/router";
 import { assertQueryParams, idSchema, parseId, parseJsonBody } from "../lib/validation";
@@ -19,16 +19,21 @@ export const MAX_RECIPIENTS = 10_000;
 export const MAX_MESSAGE_LENGTH = 4000;
 
 const bodySchema = z.strictObject({
-  body: z
-    .string({ error: "must be a string" })
-    .trim()
-    .min(1, { error: "must not be empty" })
-    .max(MAX_MESSAGE_LENGTH, { error: `must be at most ${MAX_MESSAGE_LENGTH} characters` }),
-  fanIds: z
-    .array(idSchema, { error: "must be an array of fan ids" })
-    .min(1, { error: "must list at least one fan id (omit it to message every fan)" })
-    .max(MAX_RECIPIENTS, { error: `must list at most ${MAX_RECIPIENTS} fan ids` })
-    .optional(),
+  body: z.string({ error: "must be a string" }).check(
+    z.trim(),
+    z.minLength(1, { error: "must not be empty" }),
+    z.maxLength(MAX_MESSAGE_LENGTH, {
+      error: `must be at most ${MAX_MESSAGE_LENGTH} characters`,
+    }),
+  ),
+  fanIds: z.optional(
+    z
+      .array(idSchema, { error: "must be an array of fan ids" })
+      .check(
+        z.minLength(1, { error: "must list at least one fan id (omit it to message every fan)" }),
+        z.maxLength(MAX_RECIPIENTS, { error: `must list at most ${MAX_RECIPIENTS} fan ids` }),
+      ),
+  ),
 });
 
 export const createCampaign: Route<RouteContext> = {

@@ -7,7 +7,7 @@
  * spend is the fan's own total, kept up to date by POST …/transactions. A second statement runs
  * only for an empty page, to tell "no more fans" from "no such creator".
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import { decodeCursor, encodeCursor } from "../lib/cursor";
 import { NotFoundError } from "../lib/errors";
 import type { Route } from "../lib/router";

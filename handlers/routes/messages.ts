@@ -5,7 +5,7 @@
  * (fan_id, sent_at DESC, id DESC) index scan at the cursor, so page 1 000 costs what page 1
  * costs (BENCHMARKS.md compares it with OFFSET).
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import { decodeCursor, encodeCursor } from "../lib/cursor";
 import { NotFoundError } from "../lib/errors";
 import type { Route } from "../lib/router";

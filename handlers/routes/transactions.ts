@@ -8,7 +8,7 @@
  * purchase is a 409. The insert and the totals update run in one interactive transaction: if
  * either fails, neither is kept.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import { ConflictError, NotFoundError, prismaCode, ValidationError } from "../lib/errors";
 import type { AppPrisma } from "../lib/prisma";
 import type { Route } from "../lib/router";
@@ -24,11 +24,14 @@ const bodySchema = z.strictObject({
   fanId: idSchema,
   type: z.enum(["subscription", "tip", "ppv"], { error: "must be one of subscription, tip, ppv" }),
   amountCents: z
-    .number({ error: "must be an integer number of cents" })
     .int({ error: "must be an integer number of cents" })
-    .min(1, { error: "must be at least 1" })
-    .max(MAX_AMOUNT_CENTS, { error: `must be at most ${MAX_AMOUNT_CENTS}` }),
-  idempotencyKey: z.string({ error: KEY_RULE }).regex(KEY, { error: KEY_RULE }).optional(),
+    .check(
+      z.minimum(1, { error: "must be at least 1" }),
+      z.maximum(MAX_AMOUNT_CENTS, { error: `must be at most ${MAX_AMOUNT_CENTS}` }),
+    ),
+  idempotencyKey: z.optional(
+    z.string({ error: KEY_RULE }).check(z.regex(KEY, { error: KEY_RULE })),
+  ),
 });
 
 type Purchase = z.infer<typeof bodySchema>;

@@ -11,6 +11,14 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigReader, type ConfigSource, type ObjectReader } from "./lib/config-reader";
+import {
+  estimateMaxConnections,
+  INSTANCE_CLASS,
+  instanceClassMemoryGiB,
+  isValidPerformanceInsightsRetention,
+  MONITORING_INTERVALS,
+  RESERVED_CONNECTIONS,
+} from "./lib/rds";
 import { DEFAULT_RUNBOOK_BASE_URL } from "./lib/runbook";
 
 export { ConfigError } from "./lib/config-reader";
@@ -54,6 +62,71 @@ export interface WorkerSettings extends FunctionSettings {
   maxEventAgeSeconds: number;
 }
 
+/**
+ * Where the functions and the database live. Either the program creates a VPC with two private
+ * subnets (no internet gateway, no NAT: AWS APIs are reached through interface endpoints), or
+ * `existing` names a VPC and its private subnets.
+ */
+export interface NetworkSettings {
+  /** An existing VPC and ≥ 2 private subnets in different AZs; absent → one is created. */
+  existing?: { vpcId: string; subnetIds: string[] };
+  /** CIDR of the created VPC (ignored with `existing`). */
+  cidrBlock: string;
+  /**
+   * Whether to create the interface endpoints (Secrets Manager, RDS API, X-Ray). Off only for an
+   * existing VPC that already has them (a VPC allows one private-DNS endpoint per service) or
+   * reaches AWS APIs through a NAT gateway.
+   */
+  createEndpoints: boolean;
+  /** Subnets (AZs) each endpoint gets a network interface in: 2 survives an AZ loss, 1 halves the cost. */
+  endpointAzCount: 1 | 2;
+}
+
+/** Alarm thresholds of the database (AWS's recommended alarms for RDS by default). */
+export interface DatabaseAlarmSettings {
+  cpuPercent: number;
+  freeStoragePercent: number;
+  connectionsPercent: number;
+  freeableMemoryPercent: number;
+  readLatencyMs: number;
+  writeLatencyMs: number;
+}
+
+export interface DatabaseSettings {
+  /** RDS instance class, e.g. `db.t4g.medium` (required: it is a cost and capacity decision). */
+  instanceClass: string;
+  /** Memory of the class in GiB: `database.memoryGiB`, else the project's table of classes. */
+  memoryGiB: number;
+  /** PostgreSQL major version. */
+  engineVersion: string;
+  allocatedStorageGb: number;
+  /** Storage autoscaling ceiling; absent → autoscaling off. */
+  maxAllocatedStorageGb: number | undefined;
+  multiAz: boolean;
+  deletionProtection: boolean;
+  /** Take a final snapshot when the instance is deleted. */
+  finalSnapshot: boolean;
+  backupRetentionDays: number;
+  /** 7 (free), 31 × months up to 713, or 731. */
+  performanceInsightsRetentionDays: number;
+  monitoringIntervalSeconds: (typeof MONITORING_INTERVALS)[number];
+  /** `log_min_duration_statement`: statements at least this slow are logged (ms). */
+  slowStatementLogMs: number;
+  /** `max_connections` written to the parameter group; absent → RDS's memory-based default. */
+  maxConnections: number | undefined;
+  /** What the connection alarm compares with: `maxConnections`, or the estimate from memory. */
+  effectiveMaxConnections: number;
+  databaseName: string;
+  masterUsername: string;
+  /** The application user; alternating-users rotation adds `<appUsername>_clone`. */
+  appUsername: string;
+  /** Days between rotations of the application secret (alternating users). */
+  appRotationDays: number;
+  /** Days between RDS's managed rotations of the master secret. */
+  masterRotationDays: number;
+  alarms: DatabaseAlarmSettings;
+}
+
 export interface InfraConfig {
   project: string;
   stack: string;
@@ -85,6 +158,10 @@ export interface InfraConfig {
   dlq: { retentionDays: number };
   alarms: { errorRatePercent: number };
   handlers: { slowQueryMs: number };
+  network: NetworkSettings;
+  database: DatabaseSettings;
+  /** The migration function, invoked on deploy. */
+  migrations: { memoryMb: number; timeoutSeconds: number };
 }
 
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
@@ -132,6 +209,260 @@ function readFunction(
       },
       defaults.durationP95Ms(timeoutSeconds),
     ),
+  };
+}
+
+const VPC_ID = /^vpc-[0-9a-f]{8,17}$/;
+const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
+const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+/** PostgreSQL role names RDS accepts for the users this program creates. */
+const PG_USER = /^[a-z][a-z0-9_]{0,56}$/;
+const PG_DATABASE = /^[a-z][a-z0-9_]{0,62}$/;
+const RESERVED_USERS = ["rdsadmin", "rdsrepladmin", "rds_superuser", "postgres", "public"];
+
+function readNetwork(r: ConfigReader): NetworkSettings {
+  const project = r.project;
+  return r.object(
+    "network",
+    'an object such as { cidrBlock: "10.40.0.0/16", endpointAzCount: 2 }',
+    (f): NetworkSettings => {
+      const vpcId = f.optionalString("vpcId", {
+        pattern: VPC_ID,
+        expected: "a VPC id such as vpc-0a1b2c3d4e5f67890",
+      });
+      const subnetIds = f.optionalStringList("subnetIds", {
+        pattern: SUBNET_ID,
+        expected:
+          "a list of at least two private subnet ids in different AZs, e.g. [subnet-0123456789abcdef0, subnet-0fedcba9876543210]",
+      });
+      if ((vpcId === undefined) !== (subnetIds === undefined)) {
+        r.problem(
+          `${project}:network.vpcId and network.subnetIds must be set together (an existing VPC and its private subnets), or neither to create a VPC`,
+        );
+      } else if (subnetIds !== undefined && new Set(subnetIds).size < 2) {
+        r.problem(
+          `${project}:network.subnetIds must list at least two distinct private subnets in different AZs (an RDS subnet group needs two AZs)`,
+        );
+      }
+      const cidrBlock = f.string(
+        "cidrBlock",
+        { pattern: CIDR, expected: "an IPv4 CIDR from /16 to /24 such as 10.40.0.0/16" },
+        "10.40.0.0/16",
+      );
+      const m = CIDR.exec(cidrBlock);
+      if (
+        m &&
+        (m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) < 16 || Number(m[5]) > 24)
+      ) {
+        r.problem(
+          `${project}:network.cidrBlock must be an IPv4 CIDR from /16 to /24 such as 10.40.0.0/16, not "${cidrBlock}"`,
+        );
+      }
+      return {
+        ...(vpcId !== undefined && subnetIds !== undefined
+          ? { existing: { vpcId, subnetIds } }
+          : {}),
+        cidrBlock,
+        createEndpoints: f.boolean("createEndpoints", true),
+        endpointAzCount: f.number(
+          "endpointAzCount",
+          {
+            min: 1,
+            max: 2,
+            integer: true,
+            expected: "1 or 2 (AZs each interface endpoint has a network interface in)",
+          },
+          2,
+        ) as 1 | 2,
+      };
+    },
+  );
+}
+
+function readDatabase(r: ConfigReader): DatabaseSettings {
+  const project = r.project;
+  const key = `${project}:database`;
+  return r.object(
+    "database",
+    'an object such as { instanceClass: "db.t4g.medium", allocatedStorageGb: 20 }',
+    (f): DatabaseSettings => {
+      const instanceClass = f.requiredString(
+        "instanceClass",
+        { pattern: INSTANCE_CLASS, expected: "an RDS instance class such as db.t4g.medium" },
+        `the RDS instance class, e.g. db.t4g.medium — a cost and capacity decision with no default; set it with \`pulumi config set --path database.instanceClass db.t4g.medium\``,
+      );
+      const memoryGiB =
+        f.optionalNumber("memoryGiB", {
+          min: 0.5,
+          max: 4096,
+          expected: "the instance class's memory in GiB, e.g. 16",
+        }) ?? (instanceClass ? instanceClassMemoryGiB(instanceClass) : undefined);
+      const allocatedStorageGb = f.number(
+        "allocatedStorageGb",
+        { min: 20, max: 65536, integer: true, expected: "an integer in [20, 65536] (gp3 GiB)" },
+        20,
+      );
+      const maxAllocatedStorageGb = f.optionalNumber("maxAllocatedStorageGb", {
+        min: 21,
+        max: 65536,
+        integer: true,
+        expected:
+          "an integer in [21, 65536] above allocatedStorageGb (storage autoscaling ceiling)",
+      });
+      if (maxAllocatedStorageGb !== undefined && maxAllocatedStorageGb <= allocatedStorageGb) {
+        r.problem(
+          `${key}.maxAllocatedStorageGb must be above database.allocatedStorageGb (${allocatedStorageGb}), or unset to turn storage autoscaling off`,
+        );
+      }
+      const performanceInsightsRetentionDays = f.number(
+        "performanceInsightsRetentionDays",
+        { min: 7, max: 731, integer: true, expected: PI_RETENTION_EXPECTED },
+        7,
+      );
+      if (!isValidPerformanceInsightsRetention(performanceInsightsRetentionDays)) {
+        r.problem(
+          `${key}.performanceInsightsRetentionDays must be ${PI_RETENTION_EXPECTED}, not ${performanceInsightsRetentionDays}`,
+        );
+      }
+      const monitoringIntervalSeconds = f.number(
+        "monitoringIntervalSeconds",
+        {
+          min: 1,
+          max: 60,
+          integer: true,
+          expected: `one of ${MONITORING_INTERVALS.join(", ")} (Enhanced Monitoring interval, seconds)`,
+        },
+        60,
+      );
+      if (!(MONITORING_INTERVALS as readonly number[]).includes(monitoringIntervalSeconds)) {
+        r.problem(
+          `${key}.monitoringIntervalSeconds must be one of ${MONITORING_INTERVALS.join(", ")} (Enhanced Monitoring interval, seconds), not ${monitoringIntervalSeconds}`,
+        );
+      }
+      const maxConnections = f.optionalNumber("maxConnections", {
+        min: 20,
+        max: 5000,
+        integer: true,
+        expected: "an integer in [20, 5000] (written to the parameter group as max_connections)",
+      });
+      if (instanceClass && memoryGiB === undefined) {
+        r.problem(
+          `${key}.memoryGiB must be set for ${instanceClass}: the project's table of instance classes does not know it, and the connection budget and the memory alarm derive from its memory`,
+        );
+      }
+      const masterUsername = f.string(
+        "masterUsername",
+        {
+          pattern: PG_USER,
+          expected: "a PostgreSQL role name: a-z, 0-9 and _, at most 57 characters",
+        },
+        "huntaze_admin",
+      );
+      const appUsername = f.string(
+        "appUsername",
+        {
+          pattern: PG_USER,
+          expected:
+            "a PostgreSQL role name: a-z, 0-9 and _, at most 57 characters (rotation adds _clone)",
+        },
+        "huntaze_app",
+      );
+      for (const [field, name] of [
+        ["masterUsername", masterUsername],
+        ["appUsername", appUsername],
+      ] as const) {
+        if (RESERVED_USERS.includes(name)) {
+          r.problem(`${key}.${field} must not be "${name}", a name RDS or PostgreSQL reserves`);
+        }
+      }
+      if (masterUsername === appUsername || appUsername === `${masterUsername}_clone`) {
+        r.problem(
+          `${key}.appUsername must differ from database.masterUsername: the functions never use the master user`,
+        );
+      }
+      const alarms = readDatabaseAlarms(f);
+      return {
+        instanceClass,
+        memoryGiB: memoryGiB ?? 0,
+        engineVersion: f.string(
+          "engineVersion",
+          { pattern: /^1[7-9]$/, expected: 'a PostgreSQL major version, "17" or later' },
+          "17",
+        ),
+        allocatedStorageGb,
+        maxAllocatedStorageGb,
+        multiAz: f.boolean("multiAz", true),
+        deletionProtection: f.boolean("deletionProtection", true),
+        finalSnapshot: f.boolean("finalSnapshot", true),
+        backupRetentionDays: f.number(
+          "backupRetentionDays",
+          {
+            min: 1,
+            max: 35,
+            integer: true,
+            expected: "an integer in [1, 35] (0 would turn backups off)",
+          },
+          14,
+        ),
+        performanceInsightsRetentionDays,
+        monitoringIntervalSeconds:
+          monitoringIntervalSeconds as DatabaseSettings["monitoringIntervalSeconds"],
+        slowStatementLogMs: f.number(
+          "slowStatementLogMs",
+          { min: 10, max: 600000, integer: true, expected: "milliseconds in [10, 600000]" },
+          1000,
+        ),
+        maxConnections,
+        effectiveMaxConnections:
+          maxConnections ?? (memoryGiB === undefined ? 0 : estimateMaxConnections(memoryGiB)),
+        databaseName: f.string(
+          "databaseName",
+          { pattern: PG_DATABASE, expected: "a PostgreSQL database name: a-z, 0-9 and _" },
+          "huntaze",
+        ),
+        masterUsername,
+        appUsername,
+        appRotationDays: f.number(
+          "appRotationDays",
+          {
+            min: 1,
+            max: 365,
+            integer: true,
+            expected: "an integer in [1, 365] (days between rotations of the app secret)",
+          },
+          30,
+        ),
+        masterRotationDays: f.number(
+          "masterRotationDays",
+          {
+            min: 1,
+            max: 365,
+            integer: true,
+            expected: "an integer in [1, 365] (days between RDS's rotations of the master secret)",
+          },
+          7,
+        ),
+        alarms,
+      };
+    },
+  );
+}
+
+const PI_RETENTION_EXPECTED =
+  "7 (the free tier), a whole number of months in days (31, 62, … 713) or 731";
+
+function readDatabaseAlarms(f: ObjectReader): DatabaseAlarmSettings {
+  const percent = (field: string, fallback: number) =>
+    f.number(field, { min: 1, max: 100, expected: "a percentage in [1, 100]" }, fallback);
+  const ms = (field: string, fallback: number) =>
+    f.number(field, { min: 1, max: 10000, expected: "milliseconds in [1, 10000]" }, fallback);
+  return {
+    cpuPercent: percent("cpuAlarmPercent", 90),
+    freeStoragePercent: percent("freeStorageAlarmPercent", 10),
+    connectionsPercent: percent("connectionsAlarmPercent", 90),
+    freeableMemoryPercent: percent("freeableMemoryAlarmPercent", 10),
+    readLatencyMs: ms("readLatencyAlarmMs", 20),
+    writeLatencyMs: ms("writeLatencyAlarmMs", 20),
   };
 }
 
@@ -323,7 +654,27 @@ export function parseConfig(source: ConfigSource & { stack: string }): InfraConf
     handlers: {
       slowQueryMs: r.number("slowQueryMs", { min: 1, max: 60000, integer: true }, 200),
     },
+    network: readNetwork(r),
+    database: readDatabase(r),
+    migrations: r.object(
+      "migrations",
+      "an object such as { memoryMb: 1024, timeoutSeconds: 300 }",
+      (f) => ({
+        memoryMb: f.number("memoryMb", { min: 128, max: 10240, integer: true }, 1024),
+        timeoutSeconds: f.number(
+          "timeoutSeconds",
+          {
+            min: 30,
+            max: 900,
+            integer: true,
+            expected: "an integer in [30, 900] (Lambda's limit; the deploy waits for it)",
+          },
+          300,
+        ),
+      }),
+    ),
   };
+  checkConnectionBudget(r, config);
   if (throttle.burstLimit < throttle.rateLimit) {
     r.problem(
       `${source.project}:apiThrottle.burstLimit must be at least apiThrottle.rateLimit (${throttle.rateLimit})`,
@@ -331,6 +682,27 @@ export function parseConfig(source: ConfigSource & { stack: string }): InfraConf
   }
   r.finish();
   return config;
+}
+
+/**
+ * Every function runtime holds one connection (the handlers' pool max is 1), so the reserved
+ * concurrencies, the migration function and what RDS and the rotation hold must fit in
+ * `max_connections`, or requests fail with "too many clients" before any alarm could help.
+ */
+function checkConnectionBudget(r: ConfigReader, config: InfraConfig): void {
+  const { database } = config;
+  if (database.effectiveMaxConnections === 0) return; // already reported: nothing to compare with
+  const needed =
+    config.api.reservedConcurrency + config.worker.reservedConcurrency + 1 + RESERVED_CONNECTIONS;
+  if (needed > database.effectiveMaxConnections) {
+    const source =
+      database.maxConnections !== undefined
+        ? `database.maxConnections (${database.maxConnections})`
+        : `what ${database.instanceClass} allows (~${database.effectiveMaxConnections}, estimated from its memory)`;
+    r.problem(
+      `${config.project}:database.instanceClass must allow ${needed} connections (api.reservedConcurrency ${config.api.reservedConcurrency} + worker.reservedConcurrency ${config.worker.reservedConcurrency} + 1 migration + ${RESERVED_CONNECTIONS} reserved), more than ${source}: choose a larger class or lower the reserved concurrency`,
+    );
+  }
 }
 
 /** Reads the running stack's config from the Pulumi runtime and validates it. */

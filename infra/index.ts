@@ -7,13 +7,20 @@ import * as pulumi from "@pulumi/pulumi";
 import { Alarms } from "./components/alarms";
 import { Alerting } from "./components/alerting";
 import { Dashboard } from "./components/dashboard";
+import { Database } from "./components/database";
+import { DatabaseAlarms } from "./components/database-alarms";
+import { DatabaseSecrets } from "./components/db-secrets";
 import { DeadLetterQueue } from "./components/dead-letter-queue";
 import { EncryptionKey } from "./components/encryption-key";
 import { LambdaFunction } from "./components/function";
+import { Migrations } from "./components/migrations";
+import { Network } from "./components/network";
 import { RestApi } from "./components/rest-api";
 import { Schedule } from "./components/schedule";
+import { SecretRotations } from "./components/secret-rotation";
 import { Tracing } from "./components/tracing";
 import { loadConfig } from "./config";
+import type { PolicyStatement } from "./lib/iam";
 import { Naming, partitionOf } from "./lib/naming";
 
 // Validated before anything is declared: bad config fails here with the key and stack file.
@@ -44,8 +51,87 @@ const key = new EncryptionKey("key", {
       actions: ["kms:Decrypt", "kms:GenerateDataKey"],
       condition: { ArnLike: { "aws:SourceArn": ruleArnPattern } },
     },
+    {
+      // The secret-rotation-failed rule publishes to the encrypted topic (data tier).
+      sid: "EventBridgePublishesToEncryptedTopic",
+      service: "events.amazonaws.com",
+      actions: ["kms:Decrypt", "kms:GenerateDataKey"],
+      condition: { ArnLike: { "aws:SourceArn": ruleArnPattern } },
+    },
   ],
 });
+
+// ---- Data tier: network, keys, database, secrets (issue 5) ----
+
+const network = new Network("network", {
+  namePrefix: naming.prefix,
+  region: cfg.region,
+  accountId,
+  existing: cfg.network.existing,
+  cidrBlock: cfg.network.cidrBlock,
+  createEndpoints: cfg.network.createEndpoints,
+  endpointAzCount: cfg.network.endpointAzCount,
+});
+
+/** Storage, snapshots and both database secrets. */
+const dataKey = new EncryptionKey("data-key", {
+  description: `${naming.prefix}: RDS storage and snapshots, database secrets`,
+  aliasName: `${naming.prefix}-data`,
+  accountId,
+  partition,
+});
+
+/** Performance Insights data (query text, waits): its own key, its own grants. */
+const performanceInsightsKey = new EncryptionKey("pi-key", {
+  description: `${naming.prefix}: RDS Performance Insights`,
+  aliasName: `${naming.prefix}-performance-insights`,
+  accountId,
+  partition,
+});
+
+const database = new Database("database", {
+  identifier: naming.prefix,
+  subnetIds: network.subnetIds,
+  securityGroupId: network.databaseSecurityGroup.id,
+  kmsKeyArn: dataKey.arn,
+  performanceInsightsKmsKeyArn: performanceInsightsKey.arn,
+  partition,
+  accountId,
+  ...cfg.database,
+});
+
+const dbSecrets = new DatabaseSecrets("db-secrets", {
+  namePrefix: naming.prefix,
+  region: cfg.region,
+  partition,
+  kmsKeyArn: dataKey.arn,
+  masterSecretArn: database.masterSecretArn,
+  subnetIds: network.subnetIds,
+  securityGroupId: network.rotationSecurityGroup.id,
+  logRetentionInDays: cfg.logs.retentionInDays,
+});
+
+/**
+ * What the API and the worker may do with the database secrets: read the app secret, and
+ * decrypt with the data key only through Secrets Manager and only for that secret — never the
+ * master secret, which shares the key.
+ */
+const readAppSecret: PolicyStatement = {
+  Sid: "DecryptAppSecretOnly",
+  Effect: "Allow",
+  Action: ["kms:Decrypt"],
+  Resource: dataKey.arn,
+  Condition: {
+    StringEquals: {
+      "kms:ViaService": `secretsmanager.${cfg.region}.amazonaws.com`,
+      "kms:EncryptionContext:SecretARN": dbSecrets.appSecretArn,
+    },
+  },
+};
+const inVpc = {
+  subnetIds: network.subnetIds,
+  securityGroupIds: [network.appSecurityGroup.id],
+};
 
 const alerting = new Alerting("alerting", {
   topicName: naming.name("snsTopic", "alarms"),
@@ -72,9 +158,17 @@ const common = {
     SLOW_QUERY_MS: String(cfg.handlers.slowQueryMs),
   },
 };
+/** What the API and the worker share on top: the VPC and the app secret (by ARN). */
+const dataAccess = {
+  vpc: inVpc,
+  readSecretArns: [dbSecrets.appSecretArn],
+  extraStatements: [readAppSecret],
+};
 
 const api = new LambdaFunction("api", {
   ...common,
+  ...dataAccess,
+  environment: { ...common.environment, DB_SECRET_ARN: dbSecrets.appSecretArn },
   functionName: naming.name("lambda", "api"),
   entry: "handlers/api.ts",
   description: "huntaze-api HTTP API (behind API Gateway REST)",
@@ -85,6 +179,8 @@ const api = new LambdaFunction("api", {
 
 const worker = new LambdaFunction("worker", {
   ...common,
+  ...dataAccess,
+  environment: { ...common.environment, DB_SECRET_ARN: dbSecrets.appSecretArn },
   functionName: naming.name("lambda", "worker"),
   entry: "handlers/worker.ts",
   description: "huntaze-api nightly worker (invoked asynchronously by EventBridge)",
@@ -122,6 +218,46 @@ const restApi = new RestApi("http", {
   partition,
 });
 
+const migrations = new Migrations("migrations", {
+  functionName: naming.name("lambda", "migrate"),
+  memoryMb: cfg.migrations.memoryMb,
+  timeoutSeconds: cfg.migrations.timeoutSeconds,
+  logRetentionInDays: cfg.logs.retentionInDays,
+  applicationLogLevel: cfg.logs.applicationLogLevel,
+  systemLogLevel: cfg.logs.systemLogLevel,
+  environmentKmsKeyArn: key.arn,
+  environment: common.environment,
+  vpc: inVpc,
+  database: {
+    host: database.address,
+    port: database.port,
+    name: cfg.database.databaseName,
+    resourceId: database.instance.resourceId,
+  },
+  masterSecretArn: database.masterSecretArn,
+  appSecretArn: dbSecrets.appSecretArn,
+  appUsername: cfg.database.appUsername,
+  secretsKmsKeyArn: dataKey.arn,
+  region: cfg.region,
+  // The run needs the instance and a network path to it and to Secrets Manager.
+  runAfter: [
+    database.instance,
+    ...network.endpoints,
+    ...network.databaseIngress,
+    ...network.endpointIngress,
+  ],
+});
+
+new SecretRotations("db-rotation", {
+  appSecretArn: dbSecrets.appSecretArn,
+  rotationLambdaArn: dbSecrets.rotationLambdaArn,
+  appRotationDays: cfg.database.appRotationDays,
+  masterSecretArn: database.masterSecretArn,
+  masterRotationDays: cfg.database.masterRotationDays,
+  // Rotation starts once the migration run has given the app secret its first value.
+  startAfter: [migrations.invocation],
+});
+
 const tracing = new Tracing("tracing", {
   ruleName: naming.name("samplingRule"),
   serviceName: restApi.xrayServiceName,
@@ -149,6 +285,14 @@ const alarms = new Alarms("alarms", {
       durationP95Ms: cfg.worker.durationP95Ms,
       resource: worker.function,
     },
+    {
+      // Runs once per deploy that changes the migrations: one failure is the whole signal.
+      subject: "migrate",
+      functionName: migrations.fn.functionName,
+      invocation: "scheduled",
+      durationP95Ms: Math.round(cfg.migrations.timeoutSeconds * 1000 * 0.8),
+      resource: migrations.fn.function,
+    },
   ],
   restApi: {
     apiName: restApi.apiName,
@@ -160,12 +304,27 @@ const alarms = new Alarms("alarms", {
   deadLetterQueues: [{ queueName: dlq.queueName, resource: dlq.queue }],
 });
 
+const dbAlarms = new DatabaseAlarms("db-alarms", {
+  target: { naming, topicArn: alerting.topicArn, runbookBaseUrl: cfg.runbookBaseUrl },
+  accountId,
+  identifier: database.identifier,
+  allocatedStorageGb: cfg.database.allocatedStorageGb,
+  memoryGiB: cfg.database.memoryGiB,
+  maxConnections: cfg.database.effectiveMaxConnections,
+  maxConnectionsEstimated: cfg.database.maxConnections === undefined,
+  thresholds: cfg.database.alarms,
+  rotationFunctionName: dbSecrets.rotationFunctionName,
+  ruleName: naming.name("eventRule", "secret-rotation-failed"),
+  deadLetterQueueArn: dlq.arn,
+  resource: database.instance,
+});
+
 const dashboard = new Dashboard("dashboard", {
   dashboardName: naming.name("dashboard"),
   region: cfg.region,
   title: `huntaze-api — ${cfg.stack}`,
-  definitions: alarms.definitions,
-  alarmArns: alarms.alarmArns,
+  definitions: [...alarms.definitions, ...dbAlarms.definitions],
+  alarmArns: [...alarms.alarmArns, ...dbAlarms.alarmArns],
 });
 
 export const apiUrl = restApi.url;
@@ -178,9 +337,20 @@ export const dashboardName = dashboard.dashboard.dashboardName;
 export const logGroupNames = [
   api.logGroup.name,
   worker.logGroup.name,
+  migrations.fn.logGroup.name,
+  dbSecrets.rotationLogGroup.name,
   restApi.accessLogGroup.name,
   ...(restApi.executionLogGroup ? [restApi.executionLogGroup.name] : []),
 ];
-export const alarmNames = alarms.alarmNames;
+export const alarmNames = [...alarms.alarmNames, ...dbAlarms.alarmNames];
 export const samplingRuleName = tracing.samplingRule.ruleName;
 export const samplingRate = tracing.fixedRate;
+// Data tier (names per /tmp/CONTRACTS.md): identifiers and ARNs, never a secret value.
+export const dbInstanceId = database.instance.identifier;
+export const dbEndpoint = database.endpoint;
+export const appSecretArn = dbSecrets.appSecretArn;
+export const masterSecretArn = database.masterSecretArn;
+export const performanceInsightsKmsKeyArn = performanceInsightsKey.arn;
+export const migrationsApplied = migrations.applied;
+export const migrationsChecksum = migrations.checksum;
+export const vpcId = network.vpcId;

@@ -3,7 +3,7 @@ import * as iam from "@pulumi/aws/iam";
 import * as lambda from "@pulumi/aws/lambda";
 import * as pulumi from "@pulumi/pulumi";
 import type { ApplicationLogLevel, SystemLogLevel } from "../config";
-import { type Bundle, bundleFunction } from "../lib/bundle";
+import { type Bundle, type BundleOptions, bundleFunction } from "../lib/bundle";
 import { assumeRolePolicy, type PolicyStatement, rolePolicyDocument } from "../lib/iam";
 
 export interface LambdaFunctionArgs {
@@ -64,8 +64,11 @@ export interface LambdaFunctionArgs {
   decryptKeyArns?: pulumi.Input<string>[];
   /** More role statements (no `*` actions). @default [] */
   extraStatements?: PolicyStatement[];
-  /** Bundler settings (tests point them at a temporary directory). @default the project's `.build/` */
-  bundle?: { outRoot?: string; cache?: boolean };
+  /**
+   * Bundler settings (tests point them at a temporary directory; `assets` ships files beside
+   * `index.js`). @default the project's `.build/`, no assets
+   */
+  bundle?: Pick<BundleOptions, "outRoot" | "cache" | "assets">;
 }
 
 /** Environment names that announce a secret unless they name a reference to one. */

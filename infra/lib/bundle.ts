@@ -33,6 +33,19 @@ export interface BundleOptions {
   cache?: boolean;
   /** Modules left out of the bundle (must then exist at run time). @default ["pg-native"] */
   external?: string[];
+  /**
+   * Files shipped beside `index.js` as they are (a `.wasm` engine, SQL migrations): part of the
+   * bundle's hash, and of its cache inputs, so changing, adding or removing one rebuilds.
+   * @default []
+   */
+  assets?: BundleAsset[];
+}
+
+/** A file copied into the bundle: `source` (absolute or relative to the project root) → `target`. */
+export interface BundleAsset {
+  source: string;
+  /** Path inside the bundle, `/`-separated, e.g. `migrations/20261128000000_init/migration.sql`. */
+  target: string;
 }
 
 export interface Bundle {
@@ -180,6 +193,31 @@ function explain(entry: string, errors: Message[]): string {
   return `bundling ${relEntry} failed${where}: ${text}${more}`;
 }
 
+/** Assets with their source relative to the project root (as cache inputs are recorded). */
+function normalizeAssets(
+  name: string,
+  assets: BundleAsset[],
+): Array<{ rel: string; target: string }> {
+  const seen = new Set<string>(["index.js"]);
+  return assets.map((asset) => {
+    const full = path.resolve(PROJECT_ROOT, asset.source);
+    const rel = path.relative(PROJECT_ROOT, full).split(path.sep).join("/");
+    const target = asset.target.split(path.sep).join("/");
+    if (rel.startsWith("..") || path.isAbsolute(rel) || !fs.existsSync(full)) {
+      throw new BundleError(
+        `bundling ${name} failed: the asset ${asset.source} must be an existing file inside the project`,
+      );
+    }
+    if (target.startsWith("/") || target.split("/").includes("..") || seen.has(target)) {
+      throw new BundleError(
+        `bundling ${name} failed: the asset target ${asset.target} must be a relative path inside the bundle, used once`,
+      );
+    }
+    seen.add(target);
+    return { rel, target };
+  });
+}
+
 /**
  * Bundles `entry` into `<outRoot>/<name>-<hash16>/index.js`, or returns the cached bundle when
  * none of its inputs changed. Synchronous: it runs while the program declares resources.
@@ -193,10 +231,18 @@ export function bundleFunction(options: BundleOptions): Bundle {
       `bundling ${options.name} failed: the entry point ${path.relative(PROJECT_ROOT, entry)} does not exist`,
     );
   }
+  const assets = normalizeAssets(options.name, options.assets ?? []);
   // Loaded lazily: a run whose bundles are all cached never starts esbuild's service.
   const esbuildVersion = (require("esbuild/package.json") as { version: string }).version;
   const optionsHash = sha256(
-    JSON.stringify({ revision: BUNDLER_REVISION, esbuildVersion, entry, external }),
+    JSON.stringify({
+      revision: BUNDLER_REVISION,
+      esbuildVersion,
+      entry,
+      external,
+      // The asset list is part of the options: adding or removing a file rebuilds.
+      ...(assets.length > 0 ? { assets: assets.map((a) => [a.rel, a.target]) } : {}),
+    }),
   );
   const manifestFile = path.join(outRoot, `${options.name}.json`);
 
@@ -240,6 +286,12 @@ export function bundleFunction(options: BundleOptions): Bundle {
       rel: path.relative(outBase, f.path).split(path.sep).join("/"),
       contents: f.contents,
     }))
+    .concat(
+      assets.map((a) => ({
+        rel: a.target,
+        contents: new Uint8Array(fs.readFileSync(path.join(PROJECT_ROOT, a.rel))),
+      })),
+    )
     .sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
   const digest = createHash("sha256");
   let bytes = 0;
@@ -267,7 +319,9 @@ export function bundleFunction(options: BundleOptions): Bundle {
     }
   }
 
-  const inputFiles = Object.keys(result.metafile?.inputs ?? {}).filter((f) => !f.startsWith("<"));
+  const inputFiles = Object.keys(result.metafile?.inputs ?? {})
+    .filter((f) => !f.startsWith("<"))
+    .concat(assets.map((a) => a.rel));
   const inputs = recordInputs(inputFiles);
   if (options.cache !== false && inputs) {
     fs.mkdirSync(outRoot, { recursive: true });

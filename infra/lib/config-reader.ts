@@ -116,6 +116,48 @@ export class ObjectReader {
     return slot === undefined ? undefined : this.owner.coerceNumber(slot, rule, Number.NaN);
   }
 
+  optionalString(field: string, rule: StringRule): string | undefined {
+    const slot = this.slot(field);
+    return slot === undefined ? undefined : this.owner.coerceString(slot, rule, "");
+  }
+
+  /** A field that must be present: `missing` says what to set and how. */
+  requiredString(field: string, rule: StringRule, missing: string): string {
+    const slot = this.slot(field);
+    if (slot === undefined) {
+      this.owner.problem(`${this.label}.${field} is required: ${missing}`);
+      return "";
+    }
+    return this.owner.coerceString(slot, rule, "");
+  }
+
+  boolean(field: string, fallback: boolean): boolean {
+    const slot = this.slot(field);
+    if (slot === undefined) return fallback;
+    if (slot.value === true || slot.value === "true") return true;
+    if (slot.value === false || slot.value === "false") return false;
+    this.owner.problem(`${slot.label} must be true or false, not ${describe(slot.value)}`);
+    return fallback;
+  }
+
+  /** A list of strings (a YAML sequence inside the object); absent → `undefined`. */
+  optionalStringList(
+    field: string,
+    item: { pattern: RegExp; expected: string },
+  ): string[] | undefined {
+    const slot = this.slot(field);
+    if (slot === undefined) return undefined;
+    const value = slot.value;
+    if (
+      !Array.isArray(value) ||
+      !value.every((v) => typeof v === "string" && item.pattern.test(v))
+    ) {
+      this.owner.problem(`${slot.label} must be ${item.expected}`);
+      return undefined;
+    }
+    return value as string[];
+  }
+
   /** Reports fields nothing read; call after the last read. */
   finish(): void {
     for (const field of Object.keys(this.fields)) {

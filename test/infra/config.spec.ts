@@ -6,6 +6,8 @@ import { PROJECT_ROOT } from "./support";
 const MINIMAL = {
   "aws:region": "us-east-1",
   "huntaze-api:alertEmails": '["ops@huntaze.example"]',
+  // Required in every stack (data tier): the instance class is a cost decision.
+  "huntaze-api:database": '{"instanceClass": "db.t4g.micro"}',
 };
 
 function parse(values: Record<string, string>, stack = "prod") {
@@ -79,7 +81,8 @@ describe("stack config (infra/config.ts)", () => {
   });
 
   it("requires alert e-mail addresses", () => {
-    assert.deepEqual(problemsOf({ "aws:region": "us-east-1" }), [
+    const { "huntaze-api:alertEmails": _emails, ...withoutEmails } = MINIMAL;
+    assert.deepEqual(problemsOf(withoutEmails), [
       'huntaze-api:alertEmails must be a non-empty list of e-mail addresses for alarm notifications, e.g. ["ops@huntaze.example"] (Pulumi.prod.yaml)',
     ]);
     assert.equal(
@@ -90,7 +93,8 @@ describe("stack config (infra/config.ts)", () => {
   });
 
   it("requires aws:region", () => {
-    assert.deepEqual(problemsOf({ "huntaze-api:alertEmails": '["ops@huntaze.example"]' }), [
+    const { "aws:region": _region, ...withoutRegion } = MINIMAL;
+    assert.deepEqual(problemsOf(withoutRegion), [
       "aws:region is required: the AWS region, e.g. `pulumi config set aws:region us-east-1` (Pulumi.prod.yaml)",
     ]);
   });
@@ -176,6 +180,7 @@ describe("stack config (infra/config.ts)", () => {
   it("reports every problem at once", () => {
     const problems = problemsOf({
       "aws:region": "us-east-1",
+      "huntaze-api:database": MINIMAL["huntaze-api:database"],
       "huntaze-api:samplingRate": "2",
       "huntaze-api:typo": "x",
     });

@@ -71,7 +71,7 @@ describe("npm run preview (the program's side)", () => {
     assert.match(result.out, /^\+ pulumi:pulumi:Stack\s+huntaze-api-staging$/m);
     assert.match(result.out, /^ {2}\+ huntaze:aws:Function\s+api$/m);
     assert.match(result.out, /^ {4}\+ aws:lambda:Function\s+api-function$/m);
-    assert.match(result.out, /Resources by type:\n(.|\n)*aws:cloudwatch:MetricAlarm\s+9\n/);
+    assert.match(result.out, /Resources by type:\n(.|\n)*aws:cloudwatch:MetricAlarm\s+19\n/);
   });
 
   it("exits 2 with one line, no stack trace, when the program throws after declaring resources", async () => {
@@ -114,6 +114,7 @@ describe("npm run preview (the program's side)", () => {
           "  huntaze-api:stage: staging",
           "  huntaze-api:alertEmails: [ops@huntaze.example]",
           "  huntaze-api:samplingRate: 1.5",
+          "  huntaze-api:database: { instanceClass: db.t4g.micro }",
           "",
         ].join("\n"),
       );

@@ -54,13 +54,18 @@ for (const stack of ["prod", "staging"] as const) {
       );
       assert.ok(access, "access logs go to a group of the stack");
       for (const group of ofType(run, LOG_GROUP)) assert.equal(group.inputs.retentionInDays, 30);
-      assert.equal(ofType(run, LOG_GROUP).length, 4, "api, worker, access and execution logs");
+      assert.equal(
+        ofType(run, LOG_GROUP).length,
+        6,
+        "api, worker, migrate, the rotation function, access and execution logs",
+      );
     });
 
-    it("runs both functions traced, on nodejs22.x arm64, with explicit limits and JSON logs", () => {
+    it("runs every function traced, on nodejs22.x arm64, with explicit limits and JSON logs", () => {
       const functions = ofType(run, FUNCTION);
       assert.deepEqual(functions.map((f) => f.inputs.name).sort(), [
         `huntaze-api-${stack}-api`,
+        `huntaze-api-${stack}-migrate`,
         `huntaze-api-${stack}-worker`,
       ]);
       for (const fn of functions) {
@@ -84,7 +89,7 @@ for (const stack of ["prod", "staging"] as const) {
     });
 
     it("encrypts the environment with the rotating CMK and puts no secret in it", () => {
-      const key = ofType(run, "aws:kms/key:Key")[0]!;
+      const key = byName(run, "key-key");
       assert.equal(key.inputs.enableKeyRotation, true);
       for (const fn of ofType(run, FUNCTION)) {
         assert.equal(fn.inputs.kmsKeyArn, key.outputs.arn);
@@ -99,26 +104,33 @@ for (const stack of ["prod", "staging"] as const) {
       }
     });
 
-    it("grants no IAM role a wildcard action; only X-Ray's two actions use Resource *", () => {
+    it("grants no IAM role a wildcard action; only X-Ray's and the VPC network interfaces' actions use Resource *", () => {
       const policies = ofType(run, "aws:iam/rolePolicy:RolePolicy");
-      assert.equal(policies.length, 3, "api, worker and the API Gateway logging role");
+      assert.equal(policies.length, 4, "api, worker, migrate and the API Gateway logging role");
       for (const policy of policies) {
         for (const statement of parsePolicy(policy.inputs.policy).Statement) {
           for (const action of actionsOf(statement)) {
             assert.ok(!isWildcardAction(action), `${policy.name}: ${action}`);
           }
           if (statement.Resource === "*") {
-            assert.deepEqual(actionsOf(statement), [
-              "xray:PutTraceSegments",
-              "xray:PutTelemetryRecords",
-            ]);
+            // EC2's network-interface actions for VPC functions take no resource scoping.
+            assert.ok(
+              ["SendTraces", "ManageVpcNetworkInterfaces"].includes(String(statement.Sid)),
+              `${policy.name}: ${String(statement.Sid)} uses Resource *`,
+            );
+            if (statement.Sid === "SendTraces") {
+              assert.deepEqual(actionsOf(statement), [
+                "xray:PutTraceSegments",
+                "xray:PutTelemetryRecords",
+              ]);
+            }
           }
         }
       }
     });
 
     it("encrypts the alarm topic with the CMK that CloudWatch may use, and subscribes the alert e-mails", () => {
-      const key = ofType(run, "aws:kms/key:Key")[0]!;
+      const key = byName(run, "key-key");
       const topic = ofType(run, "aws:sns/topic:Topic")[0]!;
       assert.equal(topic.inputs.kmsMasterKeyId, key.outputs.arn);
       const grant = parsePolicy(key.inputs.policy).Statement.find(
@@ -136,7 +148,7 @@ for (const stack of ["prod", "staging"] as const) {
     });
 
     it("sends the worker's failed asynchronous invocations to a KMS-encrypted DLQ", () => {
-      const key = ofType(run, "aws:kms/key:Key")[0]!;
+      const key = byName(run, "key-key");
       const queue = ofType(run, "aws:sqs/queue:Queue")[0]!;
       assert.equal(queue.inputs.kmsMasterKeyId, key.outputs.arn);
       const worker = byName(run, "worker-function");
@@ -148,9 +160,9 @@ for (const stack of ["prod", "staging"] as const) {
       assert.equal(invokeConfig.inputs.functionName, worker.inputs.name);
       assert.equal(invokeConfig.inputs.maximumRetryAttempts, 2);
       assert.equal(invokeConfig.inputs.maximumEventAgeInSeconds, 3600);
-      const rule = ofType(run, "aws:cloudwatch/eventRule:EventRule")[0]!;
+      const rule = byName(run, "worker-schedule-rule");
       assert.match(String(rule.inputs.scheduleExpression), /^cron\(/);
-      const target = ofType(run, "aws:cloudwatch/eventTarget:EventTarget")[0]!;
+      const target = byName(run, "worker-schedule-target");
       assert.equal(target.inputs.arn, worker.outputs.arn);
       assert.deepEqual(target.inputs.deadLetterConfig, { arn: queue.outputs.arn });
       const api = byName(run, "api-function");
@@ -198,11 +210,22 @@ for (const stack of ["prod", "staging"] as const) {
         `${p}-api-latency-p95`,
         `${p}-dlq-depth`,
         `${p}-function-duration-p95-api`,
+        `${p}-function-duration-p95-migrate`,
         `${p}-function-duration-p95-worker`,
         `${p}-function-error-rate-api`,
+        `${p}-function-error-rate-migrate`,
         `${p}-function-error-rate-worker`,
         `${p}-function-throttles-api`,
+        `${p}-function-throttles-migrate`,
         `${p}-function-throttles-worker`,
+        // The data tier's (test/infra/data-tier.spec.ts checks them).
+        `${p}-rds-connections`,
+        `${p}-rds-cpu`,
+        `${p}-rds-free-storage`,
+        `${p}-rds-freeable-memory`,
+        `${p}-rds-read-latency`,
+        `${p}-rds-write-latency`,
+        `${p}-secret-rotation-failed-errors`,
       ]);
       for (const alarm of alarms) {
         const i = alarm.inputs;
@@ -275,8 +298,13 @@ for (const stack of ["prod", "staging"] as const) {
             `${r.name} is prefixed with ${parent.name}-`,
           );
           assert.equal(typeOfUrn(r.urn), r.type);
-        } else {
-          assert.equal(parent.type, "pulumi:pulumi:Stack");
+        } else if (parent.type !== "pulumi:pulumi:Stack") {
+          // A component may compose another (the migrations use a function component).
+          assert.match(parent.type, /^huntaze:aws:/, `${r.type} ${r.name}'s parent`);
+          assert.ok(
+            r.name.startsWith(`${parent.name}-`),
+            `${r.name} is prefixed with ${parent.name}-`,
+          );
         }
       }
     });
@@ -287,12 +315,20 @@ for (const stack of ["prod", "staging"] as const) {
         "alarmTopicArn",
         "apiFunctionName",
         "apiUrl",
+        "appSecretArn",
         "dashboardName",
+        "dbEndpoint",
+        "dbInstanceId",
         "dlqArn",
         "dlqUrl",
         "logGroupNames",
+        "masterSecretArn",
+        "migrationsApplied",
+        "migrationsChecksum",
+        "performanceInsightsKmsKeyArn",
         "samplingRate",
         "samplingRuleName",
+        "vpcId",
         "workerFunctionName",
       ]);
       assert.deepEqual(run.secretOutputs, []);
@@ -300,7 +336,7 @@ for (const stack of ["prod", "staging"] as const) {
       assert.match(String(o.apiUrl), /^https:\/\/.+\.execute-api\.us-east-1\.amazonaws\.com\/v1$/);
       assert.equal(o.apiFunctionName, `huntaze-api-${stack}-api`);
       assert.equal(o.samplingRate, expected.samplingRate);
-      assert.equal((o.alarmNames as string[]).length, 9);
+      assert.equal((o.alarmNames as string[]).length, ofType(run, ALARM).length);
       assert.deepEqual(
         [...(o.logGroupNames as string[])].sort(),
         ofType(run, LOG_GROUP)

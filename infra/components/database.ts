@@ -1,0 +1,254 @@
+import { Role } from "@pulumi/aws/iam/role";
+import { RolePolicyAttachment } from "@pulumi/aws/iam/rolePolicyAttachment";
+import { Instance } from "@pulumi/aws/rds/instance";
+import { ParameterGroup } from "@pulumi/aws/rds/parameterGroup";
+import { SubnetGroup } from "@pulumi/aws/rds/subnetGroup";
+import * as pulumi from "@pulumi/pulumi";
+import { POSTGRES_PORT } from "./network";
+
+/** CloudWatch Logs exports of RDS for PostgreSQL: server log and major-version upgrade log. */
+export const LOG_EXPORTS = ["postgresql", "upgrade"] as const;
+
+export interface DatabaseArgs {
+  /** Physical instance identifier (alarm dimensions, runbooks), e.g. `huntaze-api-prod`. */
+  identifier: string;
+  /** Private subnets in ≥ 2 AZs. */
+  subnetIds: pulumi.Input<string>[];
+  /** The group that admits only the functions and the rotation function on 5432. */
+  securityGroupId: pulumi.Input<string>;
+  /** Customer-managed key of the storage, its snapshots and the RDS-managed master secret. */
+  kmsKeyArn: pulumi.Input<string>;
+  /** Performance Insights' own customer-managed key (its data is query text and waits). */
+  performanceInsightsKmsKeyArn: pulumi.Input<string>;
+  partition: string;
+  accountId: pulumi.Input<string>;
+  instanceClass: string;
+  /** PostgreSQL major version, e.g. `"17"`: RDS applies minor versions in the maintenance window. */
+  engineVersion: string;
+  allocatedStorageGb: number;
+  /** Storage autoscaling ceiling. @default none (autoscaling off) */
+  maxAllocatedStorageGb?: number;
+  databaseName: string;
+  /** Master user; its password is generated, stored and rotated by RDS in Secrets Manager. */
+  masterUsername: string;
+  multiAz: boolean;
+  deletionProtection: boolean;
+  /** Take a final snapshot (`<identifier>-final`) on delete. */
+  finalSnapshot: boolean;
+  backupRetentionDays: number;
+  /** 7 (free), 31 × months up to 713, or 731. */
+  performanceInsightsRetentionDays: number;
+  /** Enhanced Monitoring interval in seconds (1, 5, 10, 15, 30 or 60). */
+  monitoringIntervalSeconds: number;
+  /** `log_min_duration_statement` in milliseconds. */
+  slowStatementLogMs: number;
+  /** `max_connections`. @default RDS's memory-based formula */
+  maxConnections?: number;
+  /** UTC. @default "05:00-05:30" (after the 03:00 worker run) */
+  backupWindow?: string;
+  /** UTC, after the backup window. @default "sun:06:00-sun:06:30" */
+  maintenanceWindow?: string;
+}
+
+/**
+ * RDS for PostgreSQL, private and encrypted: storage, snapshots and the master secret on a
+ * customer-managed key; TLS required (`rds.force_ssl = 1`) with slow statements logged;
+ * Performance Insights on its own key; Enhanced Monitoring; `postgresql` and `upgrade` logs
+ * exported to CloudWatch; automated backups; and, where the stack asks (prod), Multi-AZ,
+ * deletion protection and a final snapshot.
+ *
+ * The master password never exists in Pulumi: `manageMasterUserPassword` has RDS generate it
+ * into a Secrets Manager secret on the CMK and rotate it (managed rotation, no Lambda).
+ *
+ * Performance Insights' console moved into CloudWatch Database Insights in 2026; the API and
+ * these settings are unchanged, and `databaseInsightsMode: "standard"` keeps the same
+ * retention and price.
+ */
+export class Database extends pulumi.ComponentResource {
+  readonly instance: Instance;
+  readonly subnetGroup: SubnetGroup;
+  readonly parameterGroup: ParameterGroup;
+  readonly monitoringRole: Role;
+  readonly identifier: string;
+  /** The RDS-managed master secret's ARN. */
+  readonly masterSecretArn: pulumi.Output<string>;
+  readonly address: pulumi.Output<string>;
+  readonly port: pulumi.Output<number>;
+  readonly endpoint: pulumi.Output<string>;
+
+  constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("huntaze:aws:Database", name, {}, opts);
+    const parent = this;
+
+    const family = normalizeFamily();
+    this.identifier = args.identifier;
+    this.subnetGroup = createSubnetGroup();
+    this.parameterGroup = createParameterGroup();
+    this.monitoringRole = createMonitoringRole();
+    const attachment = attachMonitoringPolicy(this.monitoringRole);
+    this.instance = createInstance(
+      this.subnetGroup,
+      this.parameterGroup,
+      this.monitoringRole,
+      attachment,
+    );
+    this.masterSecretArn = this.instance.masterUserSecrets.apply((secrets) => {
+      const arn = secrets?.[0]?.secretArn;
+      if (!arn) throw new Error(`${name}: RDS returned no managed master secret`);
+      return arn;
+    });
+    this.address = this.instance.address;
+    this.port = this.instance.port;
+    this.endpoint = this.instance.endpoint;
+
+    this.registerOutputs({
+      identifier: this.identifier,
+      endpoint: this.endpoint,
+      masterSecretArn: this.masterSecretArn,
+    });
+
+    function normalizeFamily(): string {
+      if (!/^\d+$/.test(args.engineVersion)) {
+        throw new Error(
+          `${name}: engineVersion must be a major version such as "17" (RDS applies minor versions itself)`,
+        );
+      }
+      return `postgres${args.engineVersion}`;
+    }
+
+    function createSubnetGroup(): SubnetGroup {
+      return new SubnetGroup(
+        `${name}-subnets`,
+        {
+          name: args.identifier,
+          description: `${args.identifier}: private subnets`,
+          subnetIds: args.subnetIds,
+        },
+        { parent },
+      );
+    }
+
+    function createParameterGroup(): ParameterGroup {
+      const parameters = [
+        // Refuse unencrypted connections (the default from PostgreSQL 15, made explicit so a
+        // policy and a reader can see it).
+        { name: "rds.force_ssl", value: "1", applyMethod: "immediate" },
+        {
+          name: "log_min_duration_statement",
+          value: String(args.slowStatementLogMs),
+          applyMethod: "immediate",
+        },
+      ];
+      if (args.maxConnections !== undefined) {
+        parameters.push({
+          name: "max_connections",
+          value: String(args.maxConnections),
+          // Static: applied at the next reboot.
+          applyMethod: "pending-reboot",
+        });
+      }
+      return new ParameterGroup(
+        `${name}-params`,
+        {
+          name: args.identifier,
+          family,
+          description: `${args.identifier}: TLS only, slow statements logged`,
+          parameters,
+        },
+        { parent },
+      );
+    }
+
+    function createMonitoringRole(): Role {
+      return new Role(
+        `${name}-monitoring-role`,
+        {
+          description: `Enhanced Monitoring of ${args.identifier}`,
+          assumeRolePolicy: pulumi.jsonStringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Effect: "Allow",
+                Principal: { Service: "monitoring.rds.amazonaws.com" },
+                Action: "sts:AssumeRole",
+                // Only RDS acting for this account may use the role (confused deputy).
+                Condition: { StringEquals: { "aws:SourceAccount": args.accountId } },
+              },
+            ],
+          }),
+        },
+        { parent },
+      );
+    }
+
+    function attachMonitoringPolicy(role: Role): RolePolicyAttachment {
+      return new RolePolicyAttachment(
+        `${name}-monitoring-policy`,
+        {
+          role: role.name,
+          // AWS's managed policy: CloudWatch Logs writes to the RDSOSMetrics group only.
+          policyArn: `arn:${args.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole`,
+        },
+        { parent },
+      );
+    }
+
+    function createInstance(
+      subnetGroup: SubnetGroup,
+      parameterGroup: ParameterGroup,
+      monitoringRole: Role,
+      attachment: RolePolicyAttachment,
+    ): Instance {
+      return new Instance(
+        `${name}-instance`,
+        {
+          identifier: args.identifier,
+          engine: "postgres",
+          engineVersion: args.engineVersion,
+          autoMinorVersionUpgrade: true,
+          instanceClass: args.instanceClass,
+          dbName: args.databaseName,
+          port: POSTGRES_PORT,
+
+          username: args.masterUsername,
+          manageMasterUserPassword: true,
+          masterUserSecretKmsKeyId: args.kmsKeyArn,
+
+          allocatedStorage: args.allocatedStorageGb,
+          maxAllocatedStorage: args.maxAllocatedStorageGb,
+          storageType: "gp3",
+          storageEncrypted: true,
+          kmsKeyId: args.kmsKeyArn,
+
+          dbSubnetGroupName: subnetGroup.name,
+          vpcSecurityGroupIds: [args.securityGroupId],
+          publiclyAccessible: false,
+          multiAz: args.multiAz,
+          parameterGroupName: parameterGroup.name,
+          caCertIdentifier: "rds-ca-rsa2048-g1",
+
+          performanceInsightsEnabled: true,
+          performanceInsightsKmsKeyId: args.performanceInsightsKmsKeyArn,
+          performanceInsightsRetentionPeriod: args.performanceInsightsRetentionDays,
+          databaseInsightsMode: "standard",
+          monitoringInterval: args.monitoringIntervalSeconds,
+          monitoringRoleArn: monitoringRole.arn,
+          enabledCloudwatchLogsExports: [...LOG_EXPORTS],
+
+          backupRetentionPeriod: args.backupRetentionDays,
+          backupWindow: args.backupWindow ?? "05:00-05:30",
+          maintenanceWindow: args.maintenanceWindow ?? "sun:06:00-sun:06:30",
+          copyTagsToSnapshot: true,
+          deleteAutomatedBackups: !args.deletionProtection,
+          deletionProtection: args.deletionProtection,
+          skipFinalSnapshot: !args.finalSnapshot,
+          finalSnapshotIdentifier: args.finalSnapshot ? `${args.identifier}-final` : undefined,
+          // Changes wait for the maintenance window unless someone applies them on purpose.
+          applyImmediately: false,
+        },
+        // Enhanced Monitoring fails to start if the role cannot yet publish.
+        { parent, dependsOn: [attachment] },
+      );
+    }
+  }
+}

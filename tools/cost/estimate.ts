@@ -100,6 +100,7 @@ const FREE_TYPES: Record<string, string> = {
   "aws:ec2/route:Route": "no charge",
   "aws:ec2/internetGateway:InternetGateway": "no charge",
   "aws:ec2/securityGroup:SecurityGroup": "no charge",
+  "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "no charge",
   "aws:ec2/securityGroupRule:SecurityGroupRule": "no charge",
   "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "no charge",
   "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "no charge",

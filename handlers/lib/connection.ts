@@ -82,7 +82,18 @@ export function createSecretPool(
         port: secret.port,
         database: secret.dbname,
         user: username,
-        password: () => credentials.passwordFor(username),
+        password: async () => {
+          try {
+            return await credentials.passwordFor(username);
+          } catch (err) {
+            // node-postgres would leave the half-authenticated socket open, holding a server
+            // backend until authentication_timeout (60 s): close it.
+            (
+              this as unknown as { connection?: { stream?: { destroy(): void } } }
+            )?.connection?.stream?.destroy();
+            throw err;
+          }
+        },
         ssl,
       });
     }

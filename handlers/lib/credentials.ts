@@ -12,7 +12,7 @@
  * change and the secret update, or a cache older than the change), `refresh()` refetches the
  * secret past every cache and the caller retries once (see prisma.ts).
  */
-import { type DbSecret, parseDbSecret, type SecretSource } from "./secrets";
+import { type DbSecret, parseDbSecret, SecretError, type SecretSource } from "./secrets";
 
 export class DbCredentials {
   readonly #source: SecretSource;
@@ -38,10 +38,18 @@ export class DbCredentials {
 
   /** Reads the secret (through the source's cache unless `forceFetch`). */
   async load(options: { forceFetch?: boolean } = {}): Promise<DbSecret> {
-    const secret = parseDbSecret(
-      await this.#source.getSecret(this.#secretId, options),
-      this.#secretId,
-    );
+    let raw: string;
+    try {
+      raw = await this.#source.getSecret(this.#secretId, options);
+    } catch (err) {
+      // One class for "the credentials could not be read": the API answers 503 for it.
+      throw err instanceof SecretError
+        ? err
+        : new SecretError(`Could not read secret ${this.#secretId}: ${(err as Error).message}`, {
+            cause: err,
+          });
+    }
+    const secret = parseDbSecret(raw, this.#secretId);
     this.#current = secret;
     this.#passwords.set(secret.username, secret.password);
     return secret;

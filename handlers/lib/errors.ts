@@ -119,7 +119,28 @@ export function isAuthenticationFailure(err: unknown): boolean {
   );
 }
 
+/**
+ * SQLSTATEs of a connection the server ended (restart, failover, pg_terminate_backend,
+ * idle-session timeout): the statement never ran or its transaction was rolled back.
+ */
+const CONNECTION_LOST_SQLSTATES = new Set(["57P01", "57P02", "57P03", "08000", "08003", "08006"]);
+
+/** The connection died under the operation (not: the server is unreachable). Safe to retry once. */
+export function isConnectionLost(err: unknown): boolean {
+  const p = asPrismaError(err);
+  if (!p) return false;
+  const cause = p.meta?.driverAdapterError?.cause;
+  if (cause?.originalCode && CONNECTION_LOST_SQLSTATES.has(cause.originalCode)) return true;
+  if (cause?.kind === "ConnectionClosed" || p.code === "P1017") return true;
+  // node-postgres's own message when the socket closes mid-query (no SQLSTATE).
+  return /Connection terminated unexpectedly/.test((err as Error).message ?? "");
+}
+
 export function isDatabaseUnavailable(err: unknown): boolean {
+  // The credentials could not be read (Secrets Manager throttled, down, or access denied):
+  // the database is unusable for now; the cause is logged server-side.
+  if ((err as { name?: string } | undefined)?.name === "SecretError") return true;
+  if (isConnectionLost(err)) return true;
   const p = asPrismaError(err);
   if (!p) return false;
   if (p.name === "PrismaClientInitializationError") return true;

@@ -20,7 +20,7 @@ import {
 } from "./connection";
 import { DbCredentials } from "./credentials";
 import { ConfigError, type RuntimeEnv, readEnv } from "./env";
-import { isAuthenticationFailure, prismaCode } from "./errors";
+import { isAuthenticationFailure, isConnectionLost, prismaCode } from "./errors";
 import { logger as defaultLogger, type Logger } from "./logger";
 import { QueryStats } from "./query-stats";
 import { queryTiming } from "./query-timing";
@@ -104,38 +104,58 @@ export class Database {
   }
 
   /**
-   * Runs `fn` with the client. If the database refused a new connection's credentials, the
-   * secret is refetched (bypassing caches) and `fn` runs once more: a rotation then costs one
-   * extra round-trip instead of a failed request. An authentication failure happens while
-   * connecting, before any statement of `fn` ran on that connection, so the retry is safe.
+   * Runs `fn` with the client, retrying it once when the failure was the connection's, not the
+   * request's:
+   * - the database refused a new connection's credentials (28P01): the secret is refetched
+   *   past every cache first — a rotation then costs one extra round-trip, not a failed request;
+   * - the pooled connection was ended by the server (restart, failover, terminated session):
+   *   the pool opens a new one.
+   * Safe because every route's writes are one transaction: a transaction on a failed or dead
+   * connection was never committed (and purchases are idempotent on their key anyway).
    */
   async run<T>(fn: (prisma: AppPrisma) => Promise<T>): Promise<T> {
-    const prisma = await this.client();
-    try {
-      return await fn(prisma);
-    } catch (err) {
-      if (this.#credentials && isAuthenticationFailure(err)) {
-        this.#logger.warn(
-          "database refused the credentials; refetching the secret and retrying once",
-          {
-            secretId: this.#credentials.secretId,
-          },
-        );
-        await this.#credentials.refresh();
-        return fn(prisma);
+    let prisma = await this.client();
+    // Each kind of recovery at most once: a dead pooled connection can be followed by a refused
+    // new one when both come from the same rotation.
+    let refreshed = false;
+    let reconnected = false;
+    let rebuilt = false;
+    for (;;) {
+      try {
+        return await fn(prisma);
+      } catch (err) {
+        if (!refreshed && this.#credentials && isAuthenticationFailure(err)) {
+          refreshed = true;
+          this.#logger.warn(
+            "database refused the credentials; refetching the secret and retrying",
+            {
+              secretId: this.#credentials.secretId,
+            },
+          );
+          await this.#credentials.refresh();
+          continue;
+        }
+        if (!reconnected && isConnectionLost(err)) {
+          reconnected = true;
+          this.#logger.warn("database connection lost; retrying on a new connection");
+          continue;
+        }
+        if (
+          !rebuilt &&
+          this.mode === "accelerate" &&
+          this.#env.accelerateSecretArn &&
+          ACCELERATE_AUTH_CODES.has(prismaCode(err) ?? "")
+        ) {
+          rebuilt = true;
+          this.#logger.warn(
+            "Accelerate refused the API key; refetching the secret and rebuilding the client",
+          );
+          await this.#rebuild();
+          prisma = await this.client();
+          continue;
+        }
+        throw err;
       }
-      if (
-        this.mode === "accelerate" &&
-        this.#env.accelerateSecretArn &&
-        ACCELERATE_AUTH_CODES.has(prismaCode(err) ?? "")
-      ) {
-        this.#logger.warn(
-          "Accelerate refused the API key; refetching the secret and rebuilding the client once",
-        );
-        await this.#rebuild();
-        return fn(await this.client());
-      }
-      throw err;
     }
   }
 

@@ -13,6 +13,7 @@ import {
   withDatabase,
 } from "../../tools/dev/embedded-postgres";
 import { getTestDatabaseUrl, type TestDatabase } from "../support/database";
+import { InMemorySecretSource } from "../support/secrets";
 import {
   apiClient,
   migratedDatabase,
@@ -121,6 +122,98 @@ describe("resilience", () => {
         logger: quietLogger(),
       });
       await assert.rejects(database.client(), /ACCELERATE_URL\) must start with prisma:\/\//);
+    });
+  });
+
+  describe("retries in Database.run", () => {
+    const prismaError = (code: string, cause: Record<string, string>) =>
+      Object.assign(new Error("Invalid `prisma.fan.findMany()` invocation"), {
+        name: "PrismaClientKnownRequestError",
+        code,
+        meta: { driverAdapterError: { cause } },
+      });
+    const terminated = () => prismaError("P2039", { originalCode: "57P01", kind: "postgres" });
+    const refused = () =>
+      prismaError("P1000", { originalCode: "28P01", kind: "AuthenticationFailed" });
+    let db: TestDatabase;
+
+    before(async () => {
+      db = await migratedDatabase("retries", false);
+    });
+    after(() => db.drop());
+
+    function secretDatabase(source: InMemorySecretSource): Database {
+      const u = new URL(db.url);
+      source.set(SECRET_ARN, {
+        host: u.hostname,
+        port: Number(u.port),
+        dbname: u.pathname.slice(1),
+        username: decodeURIComponent(u.username),
+        password: decodeURIComponent(u.password),
+      });
+      return new Database({
+        env: {
+          stage: "staging",
+          serviceName: "huntaze-api",
+          slowQueryMs: 200,
+          dbSecretArn: SECRET_ARN,
+        },
+        secretSource: source,
+        ssl: false,
+        logger: quietLogger(),
+      });
+    }
+
+    it("retries once on a connection the server ended, then on refused credentials after refetching the secret", async () => {
+      const source = new InMemorySecretSource();
+      const database = secretDatabase(source);
+      try {
+        const failures = [terminated(), refused()];
+        let calls = 0;
+        const result = await database.run(async () => {
+          calls += 1;
+          const failure = failures.shift();
+          if (failure) throw failure;
+          return "ok";
+        });
+        assert.equal(result, "ok");
+        assert.equal(calls, 3);
+        assert.equal(database.credentials?.refreshes, 1);
+        assert.deepEqual(
+          source.reads.map((r) => r.forced),
+          [false, true],
+        );
+      } finally {
+        await database.disconnect();
+      }
+    });
+
+    it("does not retry the same kind of failure twice, nor a request error", async () => {
+      const database = secretDatabase(new InMemorySecretSource());
+      try {
+        let calls = 0;
+        await assert.rejects(
+          database.run(async () => {
+            calls += 1;
+            throw terminated();
+          }),
+          /Invalid/,
+        );
+        assert.equal(calls, 2);
+        calls = 0;
+        await assert.rejects(
+          database.run(async () => {
+            calls += 1;
+            throw prismaError("P2002", {
+              originalCode: "23505",
+              kind: "UniqueConstraintViolation",
+            });
+          }),
+        );
+        assert.equal(calls, 1);
+      } finally {
+        await database.disconnect();
+      }
     });
   });
 
@@ -265,6 +358,30 @@ describe("resilience", () => {
             ).rows,
         );
         assert.deepEqual(sessions, [{ usename: user }]);
+      } finally {
+        await database.disconnect();
+      }
+    });
+
+    it("answers 503 while Secrets Manager cannot be read, then recovers", async () => {
+      await admin((c) => c.query(`ALTER ROLE ${user} PASSWORD 'outage-0'`));
+      stored = secretFor(user, "outage-0");
+      const database = rotatingDatabase();
+      const call = apiClient(database);
+      try {
+        assert.equal((await call("GET", "/creators/1/fans")).status, 200);
+        // The password changes, and Secrets Manager is throttled when the handler needs it.
+        await admin((c) => c.query(`ALTER ROLE ${user} PASSWORD 'outage-1'`));
+        stored = secretFor(user, "outage-1");
+        await dropAppSessions();
+        sdk.on(GetSecretValueCommand).rejects(new Error("ThrottlingException: Rate exceeded"));
+        const during = await call("GET", "/creators/1/fans");
+        assert.equal(during.status, 503, during.raw);
+        assert.equal(during.body.error.code, "DATABASE_UNAVAILABLE");
+        sdk
+          .on(GetSecretValueCommand)
+          .callsFake(() => ({ ARN: SECRET_ARN, SecretString: JSON.stringify(stored) }));
+        assert.equal((await call("GET", "/creators/1/fans")).status, 200);
       } finally {
         await database.disconnect();
       }

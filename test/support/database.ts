@@ -36,18 +36,28 @@ interface ServerState {
   stop?: () => Promise<void>;
 }
 
-let server: Promise<ServerState> | undefined;
+/**
+ * The run's server, kept on `globalThis`: the offline preview harness drops project modules
+ * from the require cache between program runs, and a re-loaded copy of this file must still
+ * see (and never restart) the server the first copy started.
+ */
+const SHARED = Symbol.for("huntaze-api.test-database-server");
+const shared: { server?: Promise<ServerState> } = ((globalThis as Record<symbol, unknown>)[
+  SHARED
+] ??= {}) as {
+  server?: Promise<ServerState>;
+};
 
 /**
  * Connection string of the run's PostgreSQL server (`DATABASE_URL` when set), as a role that
  * can create databases. Starts the embedded server on first call; later calls reuse it.
  */
 export async function getTestDatabaseUrl(): Promise<string> {
-  server ??= startServer().catch((err: unknown) => {
-    server = undefined;
+  shared.server ??= startServer().catch((err: unknown) => {
+    shared.server = undefined;
     throw err;
   });
-  return (await server).adminUrl;
+  return (await shared.server).adminUrl;
 }
 
 /**
@@ -79,8 +89,8 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
 
 /** Stops the embedded server if this run started one (the root hook calls it after all tests). */
 export async function stopTestDatabaseServer(): Promise<void> {
-  const current = server;
-  server = undefined;
+  const current = shared.server;
+  shared.server = undefined;
   if (!current) return;
   const state = await current.catch(() => undefined);
   await state?.stop?.();

@@ -13,7 +13,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -145,6 +145,7 @@ async function run(log: (line: string) => void): Promise<string> {
     };
   }
   const raw = new Client({ connectionString: url });
+  let bundleDir: string | undefined;
   const database = new Database({
     env: { stage: "local", serviceName: "huntaze-api", slowQueryMs: 1_000_000, databaseUrl: url },
     logger: createLogger({ level: "SILENT" }),
@@ -308,7 +309,8 @@ async function run(log: (line: string) => void): Promise<string> {
     out.push("");
 
     // --- 4. bundle size and cold start --------------------------------------------------------
-    const dir = mkdtempSync(join(tmpdir(), "huntaze-bench-"));
+    bundleDir = mkdtempSync(join(tmpdir(), "huntaze-bench-"));
+    const dir = bundleDir;
     const apiBundle = join(dir, "api", "index.js");
     const apiSdkExternal = join(dir, "api-sdk-external", "index.js");
     const rawBundle = join(dir, "raw", "index.js");
@@ -316,7 +318,7 @@ async function run(log: (line: string) => void): Promise<string> {
     const apiBytes = apiBuilt.bytes;
     const apiExtBytes = bundle("handlers/api.ts", apiSdkExternal, ["@aws-sdk/*"]).bytes;
     const rawBytes = bundle("tools/bench/handlers-fixtures/raw-pg-handler.ts", rawBundle).bytes;
-    const gz = (file: string) => gzipSync(require("node:fs").readFileSync(file)).length;
+    const gz = (file: string) => gzipSync(readFileSync(file)).length;
     out.push(
       "### API function bundle (esbuild, the infra's options: minified CJS, node22)",
       "",
@@ -398,8 +400,8 @@ async function run(log: (line: string) => void): Promise<string> {
     log(
       `cold start: api ${ms(api.imp)} + ${ms(api.first)} ms, raw ${ms(base.imp)} + ${ms(base.first)} ms`,
     );
-    writeFileSync(join(dir, "README"), "huntaze-api bench bundles; safe to delete\n");
   } finally {
+    if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
     await raw.end().catch(() => undefined);
     await database.disconnect();
     await dropDatabase?.().catch(() => undefined);

@@ -42,11 +42,10 @@ interface ServerState {
  * see (and never restart) the server the first copy started.
  */
 const SHARED = Symbol.for("huntaze-api.test-database-server");
-const shared: { server?: Promise<ServerState> } = ((globalThis as Record<symbol, unknown>)[
-  SHARED
-] ??= {}) as {
-  server?: Promise<ServerState>;
-};
+type Shared = { server?: Promise<ServerState> };
+const holder = globalThis as Record<symbol, Shared | undefined>;
+holder[SHARED] ??= {};
+const shared = holder[SHARED];
 
 /**
  * Connection string of the run's PostgreSQL server (`DATABASE_URL` when set), as a role that

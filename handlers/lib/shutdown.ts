@@ -3,8 +3,9 @@
  * before the runtime goes away, so PostgreSQL does not keep the session until its timeout.
  *
  * Lambda sends SIGTERM to the runtime only when at least one extension is registered (e.g. the
- * Lambda Insights or ADOT layer); without one, the environment is frozen and reclaimed, and
- * PostgreSQL closes the idle session itself. The dev server calls the same closers on Ctrl-C.
+ * Lambda Insights or ADOT layer); without one, the environment is frozen and reclaimed, and its
+ * session stays open on the server until TCP keepalive notices, or until `idle_session_timeout`
+ * if the parameter group sets it.
  */
 import type { Logger } from "./logger";
 

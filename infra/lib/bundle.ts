@@ -10,17 +10,27 @@
  * its size, mtime and content hash. When every input still has its recorded size and mtime, or
  * (if not) still its recorded content, the previous output is reused without running esbuild.
  * Checking ~1 000 inputs by stat costs a few milliseconds; bundling them costs ~300.
+ *
+ * Prisma's query compiler ships as a file: the generated client imports it as a base64 string
+ * module (2.3 MB of JavaScript, 71 % of the API bundle). Each such module is aliased to
+ * `query-compiler-wasm.ts`, which reads `query_compiler_bg.wasm` beside `index.js` when the
+ * client first needs it, and the bytes decoded here at build time become that file. Only the
+ * bundles see this: `npm run dev`, tests and the bench run the sources with the real module.
  */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { BuildOptions, Message } from "esbuild";
+import type { BuildOptions, Message, Metafile } from "esbuild";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 export const DEFAULT_OUT_ROOT = path.join(PROJECT_ROOT, ".build", "lambda");
+/** The query compiler's name inside a bundle (query-compiler-wasm.ts reads it). */
+export const QUERY_COMPILER_WASM_FILE = "query_compiler_bg.wasm";
+/** What the Prisma client's base64 module is aliased to in a bundle. */
+const QUERY_COMPILER_LOADER = path.join(__dirname, "query-compiler-wasm.ts");
 
 /** Bumped when the options below or the manifest change in a way the options hash would not see. */
-const BUNDLER_REVISION = 2;
+const BUNDLER_REVISION = 3;
 
 export interface BundleOptions {
   /** Logical function name: names the cache entry and output directory (`api`, `worker`). */
@@ -39,6 +49,13 @@ export interface BundleOptions {
    * @default []
    */
   assets?: BundleAsset[];
+  /**
+   * How Prisma's query compiler ships when the entry uses the generated client: `file` — a
+   * `query_compiler_bg.wasm` beside `index.js`, read on the first query; `inline` — the base64
+   * module Prisma generates, inside `index.js` (+33 % bytes, all of it parsed at cold start).
+   * @default "file"
+   */
+  queryCompilerWasm?: "file" | "inline";
 }
 
 /** A file copied into the bundle: `source` (absolute or relative to the project root) → `target`. */
@@ -64,6 +81,10 @@ export interface Bundle {
   cached: boolean;
   /** Bytes of the output files. */
   bytes: number;
+  /** Each output file (path inside the bundle, `/`-separated) and its bytes, sorted by path. */
+  files: Record<string, number>;
+  /** esbuild's metafile (what each input contributed), when this call ran esbuild. */
+  metafile?: Metafile;
 }
 
 /** What identifies one input: its content hash, and the stat that lets us skip reading it. */
@@ -79,6 +100,7 @@ interface Manifest {
   inputs: Record<string, InputRecord>;
   hash: string;
   bytes: number;
+  files: Record<string, number>;
 }
 
 /** Bundling failed: the message says which entry and what to do. */
@@ -93,7 +115,11 @@ function sha256(data: string | Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
-function buildOptions(entry: string, external: string[]): BuildOptions {
+function buildOptions(
+  entry: string,
+  external: string[],
+  alias: Record<string, string>,
+): BuildOptions {
   return {
     absWorkingDir: PROJECT_ROOT,
     entryPoints: { index: entry },
@@ -111,6 +137,7 @@ function buildOptions(entry: string, external: string[]): BuildOptions {
     legalComments: "none",
     charset: "utf8",
     external,
+    alias,
     define: { "process.env.NODE_ENV": '"production"' },
     logLevel: "silent",
     metafile: true,
@@ -193,12 +220,90 @@ function explain(entry: string, errors: Message[]): string {
   return `bundling ${relEntry} failed${where}: ${text}${more}`;
 }
 
+/** Every wasm module starts with "\0asm". */
+const WASM_MAGIC = Buffer.from([0x00, 0x61, 0x73, 0x6d]);
+/**
+ * The base64 module of every query compiler build and provider, e.g.
+ * `query_compiler_small_bg.postgresql.wasm-base64.js` (and its `.mjs` twin).
+ */
+const QUERY_COMPILER_MODULE = /^query_compiler_[a-z]+_bg\.[a-z]+\.wasm-base64\.m?js$/;
+
+/**
+ * Import specifier → absolute file of each query compiler base64 module the installed
+ * `@prisma/client` ships (the generated client imports them by specifier). Empty without Prisma.
+ */
+function queryCompilerModules(): Map<string, string> {
+  const modules = new Map<string, string>();
+  let runtimeDir: string;
+  try {
+    const pkg = require.resolve("@prisma/client/package.json", { paths: [PROJECT_ROOT] });
+    runtimeDir = path.join(path.dirname(pkg), "runtime");
+  } catch {
+    return modules;
+  }
+  for (const file of fs.existsSync(runtimeDir) ? fs.readdirSync(runtimeDir).sort() : []) {
+    if (QUERY_COMPILER_MODULE.test(file)) {
+      modules.set(`@prisma/client/runtime/${file}`, path.join(runtimeDir, file));
+    }
+  }
+  return modules;
+}
+
+/** The wasm bytes of a base64 module (`const wasm = "<base64>"` then an export of it). */
+function decodeQueryCompiler(name: string, file: string): Uint8Array {
+  const text = fs.readFileSync(file, "utf8");
+  const match = /^const wasm = "([A-Za-z0-9+/]+={0,2})";?\s*$/m.exec(text);
+  const bytes = Buffer.from(match?.[1] ?? "", "base64");
+  if (!bytes.subarray(0, 4).equals(WASM_MAGIC)) {
+    throw new BundleError(
+      `bundling ${name} failed: ${path.relative(PROJECT_ROOT, file)} is not the \`const wasm = "<base64>"\` module this bundler knows how to ship as a file (a new @prisma/client layout?); set queryCompilerWasm: "inline" to bundle it as Prisma generates it`,
+    );
+  }
+  return new Uint8Array(bytes);
+}
+
+/**
+ * The query compiler the bundle imported (through the alias), decoded: one file at most, since
+ * the loader reads one name.
+ */
+function queryCompilerFile(
+  name: string,
+  metafile: Metafile | undefined,
+  modules: Map<string, string>,
+): { source: string; contents: Uint8Array } | undefined {
+  const used = new Set<string>();
+  for (const input of Object.values(metafile?.inputs ?? {})) {
+    for (const imported of input.imports) {
+      if (
+        imported.original &&
+        modules.has(imported.original) &&
+        path.resolve(PROJECT_ROOT, imported.path) === QUERY_COMPILER_LOADER
+      ) {
+        used.add(imported.original);
+      }
+    }
+  }
+  let found: { source: string; contents: Uint8Array } | undefined;
+  for (const specifier of [...used].sort()) {
+    const source = modules.get(specifier) as string;
+    const contents = decodeQueryCompiler(name, source);
+    if (found && Buffer.compare(found.contents, contents) !== 0) {
+      throw new BundleError(
+        `bundling ${name} failed: it imports two different Prisma query compilers (${[...used].join(", ")}); one bundle can ship one ${QUERY_COMPILER_WASM_FILE}, so use one generated client per function or set queryCompilerWasm: "inline"`,
+      );
+    }
+    found ??= { source, contents };
+  }
+  return found;
+}
+
 /** Assets with their source relative to the project root (as cache inputs are recorded). */
 function normalizeAssets(
   name: string,
   assets: BundleAsset[],
+  reserved: string[],
 ): Array<{ rel: string; target: string }> {
-  const seen = new Set<string>(["index.js"]);
+  const seen = new Set<string>(["index.js", ...reserved]);
   return assets.map((asset) => {
     const full = path.resolve(PROJECT_ROOT, asset.source);
     const rel = path.relative(PROJECT_ROOT, full).split(path.sep).join("/");
@@ -210,7 +315,7 @@ function normalizeAssets(
     }
     if (target.startsWith("/") || target.split("/").includes("..") || seen.has(target)) {
       throw new BundleError(
-        `bundling ${name} failed: the asset target ${asset.target} must be a relative path inside the bundle, used once`,
+        `bundling ${name} failed: the asset target ${asset.target} must be a relative path inside the bundle, used once (index.js${reserved.map((r) => `, ${r}`).join("")} are the bundler's)`,
       );
     }
     seen.add(target);
@@ -231,7 +336,17 @@ export function bundleFunction(options: BundleOptions): Bundle {
       `bundling ${options.name} failed: the entry point ${path.relative(PROJECT_ROOT, entry)} does not exist`,
     );
   }
-  const assets = normalizeAssets(options.name, options.assets ?? []);
+  const wasmMode = options.queryCompilerWasm ?? "file";
+  if (wasmMode !== "file" && wasmMode !== "inline") {
+    throw new BundleError(
+      `bundling ${options.name} failed: queryCompilerWasm must be "file" or "inline" (got ${JSON.stringify(wasmMode)})`,
+    );
+  }
+  const assets = normalizeAssets(
+    options.name,
+    options.assets ?? [],
+    wasmMode === "file" ? [QUERY_COMPILER_WASM_FILE] : [],
+  );
   // Loaded lazily: a run whose bundles are all cached never starts esbuild's service.
   const esbuildVersion = (require("esbuild/package.json") as { version: string }).version;
   const optionsHash = sha256(
@@ -240,6 +355,7 @@ export function bundleFunction(options: BundleOptions): Bundle {
       esbuildVersion,
       entry,
       external,
+      queryCompilerWasm: wasmMode,
       // The asset list is part of the options: adding or removing a file rebuilds.
       ...(assets.length > 0 ? { assets: assets.map((a) => [a.rel, a.target]) } : {}),
     }),
@@ -262,15 +378,21 @@ export function bundleFunction(options: BundleOptions): Bundle {
           sourceCodeHash: Buffer.from(manifest.hash, "hex").toString("base64"),
           cached: true,
           bytes: manifest.bytes,
+          files: manifest.files,
         };
       }
     }
   }
 
   const esbuild = require("esbuild") as typeof import("esbuild");
+  // esbuild's plugins need its async API; an alias keeps bundling synchronous.
+  const compilerModules = wasmMode === "file" ? queryCompilerModules() : new Map<string, string>();
+  const alias = Object.fromEntries(
+    [...compilerModules.keys()].map((s) => [s, QUERY_COMPILER_LOADER]),
+  );
   let result: ReturnType<typeof esbuild.buildSync>;
   try {
-    result = esbuild.buildSync(buildOptions(entry, external));
+    result = esbuild.buildSync(buildOptions(entry, external, alias));
   } catch (err) {
     const errors = (err as { errors?: Message[] }).errors ?? [];
     throw new BundleError(
@@ -280,6 +402,7 @@ export function bundleFunction(options: BundleOptions): Bundle {
     );
   }
 
+  const compiler = queryCompilerFile(options.name, result.metafile, compilerModules);
   const outBase = path.join(PROJECT_ROOT, "out");
   const files = (result.outputFiles ?? [])
     .map((f) => ({
@@ -291,14 +414,17 @@ export function bundleFunction(options: BundleOptions): Bundle {
         rel: a.target,
         contents: new Uint8Array(fs.readFileSync(path.join(PROJECT_ROOT, a.rel))),
       })),
+      compiler ? [{ rel: QUERY_COMPILER_WASM_FILE, contents: compiler.contents }] : [],
     )
     .sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
   const digest = createHash("sha256");
   let bytes = 0;
+  const sizes: Record<string, number> = {};
   for (const f of files) {
     digest.update(`${f.rel}\0${f.contents.length}\0`);
     digest.update(f.contents);
     bytes += f.contents.length;
+    sizes[f.rel] = f.contents.length;
   }
   const hash = digest.digest("hex");
   const dir = path.join(outRoot, `${options.name}-${hash.slice(0, 16)}`);
@@ -321,11 +447,22 @@ export function bundleFunction(options: BundleOptions): Bundle {
 
   const inputFiles = Object.keys(result.metafile?.inputs ?? {})
     .filter((f) => !f.startsWith("<"))
-    .concat(assets.map((a) => a.rel));
+    .concat(assets.map((a) => a.rel))
+    // Aliased away, so not in the metafile: a Prisma upgrade must still rebuild.
+    .concat(
+      compiler ? [path.relative(PROJECT_ROOT, compiler.source).split(path.sep).join("/")] : [],
+    );
   const inputs = recordInputs(inputFiles);
   if (options.cache !== false && inputs) {
     fs.mkdirSync(outRoot, { recursive: true });
-    const manifest: Manifest = { revision: BUNDLER_REVISION, optionsHash, inputs, hash, bytes };
+    const manifest: Manifest = {
+      revision: BUNDLER_REVISION,
+      optionsHash,
+      inputs,
+      hash,
+      bytes,
+      files: sizes,
+    };
     writeAtomic(manifestFile, JSON.stringify(manifest));
   }
   return {
@@ -335,5 +472,7 @@ export function bundleFunction(options: BundleOptions): Bundle {
     sourceCodeHash: Buffer.from(hash, "hex").toString("base64"),
     cached: false,
     bytes,
+    files: sizes,
+    metafile: result.metafile,
   };
 }

@@ -1,8 +1,20 @@
 import * as assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { BundleError, bundleFunction } from "../../infra/lib/bundle";
+import { promisify } from "node:util";
+import {
+  type Bundle,
+  BundleError,
+  bundleFunction,
+  QUERY_COMPILER_WASM_FILE,
+} from "../../infra/lib/bundle";
+// Imported statically, with the handler tests' copy: the schema engine's wasm glue holds one
+// instance per process, and a second copy of handlers/lib (re-loaded after the preview harness
+// clears the require cache) would re-instantiate it under the first one's live objects.
+import { migratedDatabase } from "../handlers/helpers";
+import type { TestDatabase } from "../support/database";
 
 describe("function bundles (infra/lib/bundle.ts)", () => {
   let tmp: string;
@@ -117,7 +129,7 @@ describe("function bundles (infra/lib/bundle.ts)", () => {
   });
 
   for (const handler of ["handlers/api.ts", "handlers/worker.ts"]) {
-    it(`bundles the real ${handler} byte-identically twice`, () => {
+    it(`bundles the real ${handler} byte-identically twice, query compiler file included`, () => {
       const first = bundleFunction({
         name: "real",
         entry: handler,
@@ -132,7 +144,219 @@ describe("function bundles (infra/lib/bundle.ts)", () => {
       });
       assert.equal(first.hash, second.hash);
       assert.equal(first.bytes, second.bytes);
-      assert.ok(fs.existsSync(path.join(first.dir, "index.js")));
+      assert.deepEqual(fs.readdirSync(first.dir), ["index.js", QUERY_COMPILER_WASM_FILE]);
+      for (const file of fs.readdirSync(first.dir)) {
+        assert.ok(
+          fs
+            .readFileSync(path.join(first.dir, file))
+            .equals(fs.readFileSync(path.join(second.dir, file))),
+          `${file} differs between two builds`,
+        );
+      }
     });
   }
+
+  it("ships Prisma's query compiler as a valid .wasm file beside index.js, not as base64 inside it", () => {
+    const bundle = bundleFunction({
+      name: "api",
+      entry: "handlers/api.ts",
+      outRoot: tmp,
+      cache: false,
+    });
+    const wasm = fs.readFileSync(path.join(bundle.dir, QUERY_COMPILER_WASM_FILE));
+    assert.equal(
+      wasm.toString("base64"),
+      inlinedCompiler(),
+      "the bytes of the generated client's compiler",
+    );
+    // The project's TypeScript lib has no WebAssembly types; the runtime has the global.
+    const { WebAssembly: wasmApi } = globalThis as unknown as {
+      WebAssembly: { validate(bytes: Uint8Array): boolean };
+    };
+    assert.ok(wasmApi.validate(wasm), "a module WebAssembly accepts");
+    const index = fs.readFileSync(path.join(bundle.dir, "index.js"), "utf8");
+    assert.ok(!index.includes(inlinedCompiler().slice(0, 200)), "no base64 copy left in index.js");
+    assert.deepEqual(bundle.files, {
+      "index.js": Buffer.byteLength(index),
+      [QUERY_COMPILER_WASM_FILE]: wasm.length,
+    });
+    assert.equal(bundle.bytes, Buffer.byteLength(index) + wasm.length);
+  });
+
+  it("inlines the query compiler as Prisma generates it when asked to (queryCompilerWasm: inline)", () => {
+    const bundle = bundleFunction({
+      name: "api",
+      entry: "handlers/api.ts",
+      outRoot: tmp,
+      cache: false,
+      queryCompilerWasm: "inline",
+    });
+    assert.deepEqual(fs.readdirSync(bundle.dir), ["index.js"]);
+    const index = fs.readFileSync(path.join(bundle.dir, "index.js"), "utf8");
+    assert.ok(index.includes(inlinedCompiler().slice(0, 200)));
+  });
+
+  it("ships no query compiler in a bundle that does not use the Prisma client", () => {
+    const bundle = bundleFunction({ name: "fn", entry, outRoot: tmp, cache: false });
+    assert.deepEqual(Object.keys(bundle.files), ["index.js"]);
+  });
+
+  it("keeps the query compiler's name for itself: an asset cannot overwrite it", () => {
+    assert.throws(
+      () =>
+        bundleFunction({
+          name: "fn",
+          entry,
+          outRoot: tmp,
+          cache: false,
+          assets: [{ source: "package.json", target: QUERY_COMPILER_WASM_FILE }],
+        }),
+      /asset target query_compiler_bg\.wasm must be .* used once \(index\.js, query_compiler_bg\.wasm are the bundler's\)/,
+    );
+  });
+
+  it("reports the cached bundle's files as the build did", () => {
+    const outRoot = path.join(tmp, "cache");
+    const built = bundleFunction({ name: "api", entry: "handlers/api.ts", outRoot });
+    const reused = bundleFunction({ name: "api", entry: "handlers/api.ts", outRoot });
+    assert.equal(reused.cached, true);
+    assert.deepEqual(reused.files, built.files);
+    assert.deepEqual(fs.readdirSync(reused.dir), Object.keys(built.files));
+  });
+});
+
+/** The base64 text of the query compiler the generated client imports. */
+function inlinedCompiler(): string {
+  const { wasm } =
+    require("@prisma/client/runtime/query_compiler_small_bg.postgresql.wasm-base64.js") as {
+      wasm: string;
+    };
+  return wasm;
+}
+
+/**
+ * Runs a bundle as Lambda would: a fresh Node process, the bundle directory copied outside the
+ * project (nothing resolvable from node_modules), one `require`, then events through `handler`.
+ */
+const RUNNER = `
+const fs = require("node:fs");
+const [bundle, eventsFile, resultFile] = process.argv.slice(2);
+const context = { awsRequestId: "bundle-e2e", callbackWaitsForEmptyEventLoop: true, getRemainingTimeInMillis: () => 29000 };
+const { handler } = require(bundle);
+(async () => {
+  const results = [];
+  for (const event of JSON.parse(fs.readFileSync(eventsFile, "utf8"))) results.push(await handler(event, context));
+  fs.writeFileSync(resultFile, JSON.stringify(results));
+  process.exit(0);
+})().catch((err) => { process.stderr.write(String(err && err.stack)); process.exit(1); });
+`;
+
+interface RunResult {
+  responses: Array<{ statusCode: number; body: string }>;
+  /** What the bundle logged (Powertools JSON lines). */
+  output: string;
+}
+
+async function runBundle(
+  dir: string,
+  paths: string[],
+  env: Record<string, string>,
+): Promise<RunResult> {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "huntaze-bundle-run-"));
+  try {
+    const runner = path.join(work, "runner.js");
+    const events = path.join(work, "events.json");
+    const results = path.join(work, "results.json");
+    fs.writeFileSync(runner, RUNNER);
+    fs.writeFileSync(
+      events,
+      JSON.stringify(
+        paths.map((p) => {
+          const url = new URL(p, "http://localhost");
+          return {
+            httpMethod: "GET",
+            path: url.pathname,
+            queryStringParameters: url.search ? Object.fromEntries(url.searchParams) : null,
+            headers: {},
+            body: null,
+            isBase64Encoded: false,
+            requestContext: { requestId: `e2e-${p}` },
+          };
+        }),
+      ),
+    );
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      [runner, path.join(dir, "index.js"), events, results],
+      {
+        cwd: work,
+        // Only what Lambda would set, plus the local connection: no project paths leak in.
+        env: { PATH: process.env.PATH ?? "", ...env },
+        timeout: 30_000,
+      },
+    );
+    return {
+      responses: JSON.parse(fs.readFileSync(results, "utf8")),
+      output: stdout + stderr,
+    };
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+describe("the API function's bundle, run outside the project", () => {
+  let outside: string;
+  let bundle: Bundle;
+  let db: TestDatabase;
+
+  before(async () => {
+    outside = fs.mkdtempSync(path.join(os.tmpdir(), "huntaze-api-bundle-"));
+    bundle = bundleFunction({
+      name: "api-e2e",
+      entry: "handlers/api.ts",
+      outRoot: path.join(outside, "build"),
+      cache: false,
+    });
+    fs.cpSync(bundle.dir, path.join(outside, "var-task"), { recursive: true });
+    fs.mkdirSync(path.join(outside, "index-only"));
+    fs.copyFileSync(
+      path.join(bundle.dir, "index.js"),
+      path.join(outside, "index-only", "index.js"),
+    );
+    db = await migratedDatabase("api_bundle");
+  });
+
+  after(async () => {
+    await db?.drop();
+    fs.rmSync(outside, { recursive: true, force: true });
+  });
+
+  it("answers /health and a Prisma model query with the query compiler read from its .wasm file", async () => {
+    const { responses } = await runBundle(
+      path.join(outside, "var-task"),
+      ["/health", "/creators/1/fans?limit=3"],
+      { DATABASE_URL: db.url, POWERTOOLS_LOG_LEVEL: "SILENT" },
+    );
+    const [health, fans] = responses;
+    assert.equal(health.statusCode, 200, health.body);
+    const healthBody = JSON.parse(health.body);
+    assert.equal(healthBody.status, "ok");
+    assert.equal(healthBody.connectionMode, "adapter-pg");
+    assert.equal(fans.statusCode, 200, fans.body);
+    const page = JSON.parse(fans.body) as { data: Array<{ id: number }> };
+    assert.equal(page.data.length, 3);
+  });
+
+  it("loads without the .wasm file, and its first query fails naming the missing file", async () => {
+    const { responses, output } = await runBundle(path.join(outside, "index-only"), ["/health"], {
+      DATABASE_URL: db.url,
+      POWERTOOLS_LOG_LEVEL: "ERROR",
+    });
+    assert.equal(responses[0].statusCode, 503);
+    assert.match(
+      output,
+      /query compiler .*query_compiler_bg\.wasm is missing or unreadable.*deploy the whole bundle directory/,
+    );
+    assert.doesNotMatch(responses[0].body, /query_compiler/, "the client sees a minimal error");
+  });
 });

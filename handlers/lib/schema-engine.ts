@@ -60,7 +60,20 @@ export class SchemaEngineError extends Error {
   }
 }
 
-let loaded: Promise<void> | undefined;
+/**
+ * The glue module (`bg`) holds the one wasm instance of its copy of the package, and survives a
+ * reload of this module (a test or preview harness that clears project modules from the require
+ * cache). So the "instantiated" promise is kept per glue module, on `globalThis`: a reloaded
+ * copy of this file reuses the live instance instead of instantiating a second one underneath
+ * objects the first still uses, while a bundle with its own glue keeps its own state.
+ */
+const ENGINE_STATE = Symbol.for("huntaze-api.schema-engine");
+type EngineState = { loaded: Promise<void> | undefined };
+const globals = globalThis as { [ENGINE_STATE]?: WeakMap<object, EngineState> };
+globals[ENGINE_STATE] ??= new WeakMap();
+const states = globals[ENGINE_STATE];
+if (!states.has(bg)) states.set(bg, { loaded: undefined });
+const engineState = states.get(bg) as EngineState;
 
 /**
  * A Rust panic inside the engine reports its message through this global, then traps
@@ -112,7 +125,7 @@ async function toModule(source: WasmSource | undefined): Promise<WasmModule> {
  * Later calls are free; `source` only matters on the first call.
  */
 export function loadSchemaEngine(source?: WasmSource): Promise<void> {
-  loaded ??= (async () => {
+  engineState.loaded ??= (async () => {
     (
       globalThis as { PRISMA_WASM_PANIC_REGISTRY?: typeof panicRegistry }
     ).PRISMA_WASM_PANIC_REGISTRY = panicRegistry;
@@ -123,10 +136,10 @@ export function loadSchemaEngine(source?: WasmSource): Promise<void> {
     bg.__wbg_set_wasm(instance.exports);
     (instance.exports.__wbindgen_start as () => void)();
   })().catch((err: unknown) => {
-    loaded = undefined;
+    engineState.loaded = undefined;
     throw err;
   });
-  return loaded;
+  return engineState.loaded;
 }
 
 /**
@@ -243,7 +256,7 @@ export async function withSchemaEngine<T>(
   const panicked = new Promise<never>((_, reject) => {
     onUncaught = (err: unknown) => {
       if (!(err instanceof wasmApi.RuntimeError)) throw err;
-      loaded = undefined; // the instance is unusable after a trap; the next call re-instantiates
+      engineState.loaded = undefined; // unusable after a trap; the next call re-instantiates
       reject(asEngineError(err));
     };
     process.on("uncaughtException", onUncaught);
@@ -255,7 +268,7 @@ export async function withSchemaEngine<T>(
   } finally {
     if (onUncaught) process.off("uncaughtException", onUncaught);
     // After a trap the instance is gone (loaded was reset): freeing would trap again.
-    if (loaded !== undefined) engine.free();
+    if (engineState.loaded !== undefined) engine.free();
     // Newest first: a shadow database is dropped through a connection opened before it.
     for (const adapter of opened.reverse()) {
       await adapter.dispose().catch(() => undefined);

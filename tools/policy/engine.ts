@@ -8,7 +8,7 @@ import {
   AnalyzeStackRequest,
 } from "@pulumi/pulumi/proto/analyzer_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import type { CapturedResource, ProgramRun } from "../preview/run-program";
+import { type CapturedResource, type ProgramRun, wireValueOf } from "../preview/run-program";
 import type { LoadedStackConfig } from "../preview/stack-config";
 
 /**
@@ -48,13 +48,31 @@ export function toEngineValue(value: unknown): unknown {
 
 const marshalled = new WeakMap<Struct, Struct>();
 
-/** Marshalled once per Struct: a provider's inputs travel with every resource that uses it. */
+/** Whether marshalling would change the value: an internal `__` key or a resource reference. */
+function needsMarshalling(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(needsMarshalling);
+  if (value === null || typeof value !== "object") return false;
+  const obj = value as Record<string, unknown>;
+  if (obj[SIG_KEY] === RESOURCE_SIG) return true;
+  for (const [k, v] of Object.entries(obj)) {
+    if (k.startsWith("__") || needsMarshalling(v)) return true;
+  }
+  return false;
+}
+
+/**
+ * Marshalled once per Struct: a provider's inputs travel with every resource that uses it.
+ * Most registrations are already in the engine's form; those are passed on as they are, which
+ * spares re-encoding every resource's properties.
+ */
 function engineStruct(struct: Struct | undefined): Struct {
   if (!struct) return new Struct();
   let result = marshalled.get(struct);
   if (!result) {
-    const plain = struct.toJavaScript() as Record<string, unknown>;
-    result = Struct.fromJavaScript(toEngineValue(plain) as Record<string, never>);
+    const plain = wireValueOf(struct);
+    result = needsMarshalling(plain)
+      ? Struct.fromJavaScript(toEngineValue(plain) as Record<string, never>)
+      : struct;
     marshalled.set(struct, result);
   }
   return result;

@@ -96,8 +96,59 @@ export function toPlain(value: unknown): unknown {
   }
 }
 
+const wireValues = new WeakMap<Struct, Record<string, unknown>>();
+
+/**
+ * `struct.toJavaScript()`, computed once per Struct: the report, `--json` and the policy
+ * engine all read the same registrations, and decoding protobuf is most of their cost.
+ * Callers must not mutate the result.
+ */
+export function wireValueOf(struct: Struct): Record<string, unknown> {
+  let value = wireValues.get(struct);
+  if (!value) {
+    value = struct.toJavaScript() as Record<string, unknown>;
+    wireValues.set(struct, value);
+  }
+  return value;
+}
+
 function structToPlain(struct: Struct | undefined): Record<string, unknown> {
-  return struct ? (toPlain(struct.toJavaScript()) as Record<string, unknown>) : {};
+  return struct ? (toPlain(wireValueOf(struct)) as Record<string, unknown>) : {};
+}
+
+/**
+ * Defines `inputs`/`outputs` as plain JSON decoded on first read: most previews only read a
+ * few resources' values (the tree and the policy engine work from the wire format).
+ */
+function withPlainValues(entry: Omit<CapturedResource, "inputs" | "outputs">): CapturedResource {
+  const cache: { inputs?: Record<string, unknown>; outputs?: Record<string, unknown> } = {};
+  let outputsStruct = entry.outputsStruct;
+  const captured = entry as CapturedResource;
+  Object.defineProperties(captured, {
+    inputs: {
+      enumerable: true,
+      get: () => (cache.inputs ??= structToPlain(entry.inputsStruct)),
+      set: (value: Record<string, unknown>) => {
+        cache.inputs = value;
+      },
+    },
+    outputsStruct: {
+      enumerable: true,
+      get: () => outputsStruct,
+      set: (value: Struct | undefined) => {
+        outputsStruct = value;
+        cache.outputs = undefined;
+      },
+    },
+    outputs: {
+      enumerable: true,
+      get: () => (cache.outputs ??= structToPlain(outputsStruct)),
+      set: (value: Record<string, unknown>) => {
+        cache.outputs = value;
+      },
+    },
+  });
+  return captured;
 }
 
 /** Drops the program's own modules from the require cache so a second run re-executes it. */
@@ -184,38 +235,39 @@ export async function runProgram(options: RunProgramOptions): Promise<ProgramRun
         const timeouts = req.getCustomtimeouts();
         const inputsStruct = req.getObject() ?? new StructCtor();
         const outputsStruct = resp.getObject() ?? new StructCtor();
-        captured.set(urn, {
+        captured.set(
           urn,
-          type: req.getType(),
-          name: req.getName(),
-          custom: req.getCustom(),
-          id: resp.getId(),
-          parent: req.getParent(),
-          dependencies: req.getDependenciesList(),
-          propertyDependencies,
-          provider: req.getProvider(),
-          options: {
-            protect: req.getProtect() === true,
-            retainOnDelete: req.getRetainondelete() === true,
-            deleteBeforeReplace: req.getDeletebeforereplace(),
-            ignoreChanges: req.getIgnorechangesList(),
-            replaceOnChanges: req.getReplaceonchangesList(),
-            additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
-            aliases: req.getAliasurnsList(),
-            deletedWith: req.getDeletedwith(),
-            customTimeouts: timeouts
-              ? {
-                  create: timeouts.getCreate(),
-                  update: timeouts.getUpdate(),
-                  delete: timeouts.getDelete(),
-                }
-              : undefined,
-          },
-          inputs: structToPlain(inputsStruct),
-          outputs: req.getCustom() ? structToPlain(outputsStruct) : {},
-          inputsStruct,
-          outputsStruct: req.getCustom() ? outputsStruct : undefined,
-        });
+          withPlainValues({
+            urn,
+            type: req.getType(),
+            name: req.getName(),
+            custom: req.getCustom(),
+            id: resp.getId(),
+            parent: req.getParent(),
+            dependencies: req.getDependenciesList(),
+            propertyDependencies,
+            provider: req.getProvider(),
+            options: {
+              protect: req.getProtect() === true,
+              retainOnDelete: req.getRetainondelete() === true,
+              deleteBeforeReplace: req.getDeletebeforereplace(),
+              ignoreChanges: req.getIgnorechangesList(),
+              replaceOnChanges: req.getReplaceonchangesList(),
+              additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+              aliases: req.getAliasurnsList(),
+              deletedWith: req.getDeletedwith(),
+              customTimeouts: timeouts
+                ? {
+                    create: timeouts.getCreate(),
+                    update: timeouts.getUpdate(),
+                    delete: timeouts.getDelete(),
+                  }
+                : undefined,
+            },
+            inputsStruct,
+            outputsStruct: req.getCustom() ? outputsStruct : undefined,
+          }),
+        );
         order.push(urn);
       }
       callback(err, resp);
@@ -229,7 +281,6 @@ export async function runProgram(options: RunProgramOptions): Promise<ProgramRun
     const entry = captured.get(req.getUrn());
     if (entry && req.getOutputs()) {
       entry.outputsStruct = req.getOutputs();
-      entry.outputs = structToPlain(entry.outputsStruct);
     }
     registerOutputs(req, callback);
   };
@@ -270,10 +321,7 @@ export async function runProgram(options: RunProgramOptions): Promise<ProgramRun
   const resources = order.map((urn) => captured.get(urn)!);
   // The stack registers its outputs like any component; the wire format keeps secret markers.
   const stackResource = resources.find((r) => r.type === "pulumi:pulumi:Stack");
-  const rawOutputs = (stackResource?.outputsStruct?.toJavaScript() ?? {}) as Record<
-    string,
-    unknown
-  >;
+  const rawOutputs = stackResource?.outputsStruct ? wireValueOf(stackResource.outputsStruct) : {};
   const secretOutputs = Object.entries(rawOutputs)
     .filter(
       ([, v]) =>

@@ -8,6 +8,8 @@ import {
   type Bundle,
   BundleError,
   bundleFunction,
+  cacheInputs,
+  PROJECT_ROOT,
   QUERY_COMPILER_WASM_FILE,
 } from "../../infra/lib/bundle";
 // Imported statically, with the handler tests' copy: the schema engine's wasm glue holds one
@@ -98,6 +100,45 @@ describe("function bundles (infra/lib/bundle.ts)", () => {
     const rebuilt = bundleFunction({ name: "fn", entry, outRoot });
     assert.equal(rebuilt.cached, false, "same size, new content");
     assert.notEqual(rebuilt.hash, built.hash);
+  });
+
+  it("records the project's dependencies as npm's installed tree, not file by file", () => {
+    const outRoot = path.join(tmp, "cache");
+    // Inside the project, so that the dependency resolves from its node_modules.
+    const dir = fs.mkdtempSync(path.join(PROJECT_ROOT, ".build", "bundle-test-"));
+    const inProject = path.join(dir, "handler.ts");
+    fs.writeFileSync(
+      inProject,
+      'import { load } from "js-yaml";\nexport async function handler() { return load("a: 1"); }\n',
+    );
+    try {
+      bundleFunction({ name: "fn", entry: inProject, outRoot });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    const manifest = JSON.parse(fs.readFileSync(path.join(outRoot, "fn.json"), "utf8")) as {
+      inputs: Record<string, unknown>;
+    };
+    const recorded = Object.keys(manifest.inputs);
+    assert.deepEqual(
+      recorded.filter((f) => f.startsWith("node_modules/")),
+      ["node_modules/.package-lock.json"],
+    );
+    assert.ok(
+      recorded.some((f) => f.endsWith("handler.ts")),
+      "the entry is recorded itself",
+    );
+  });
+
+  it("keeps per-file records for dependencies outside the project's node_modules", () => {
+    assert.deepEqual(cacheInputs(["handlers/api.ts", "../elsewhere/node_modules/x/index.js"]), [
+      "handlers/api.ts",
+      "../elsewhere/node_modules/x/index.js",
+    ]);
+    assert.deepEqual(cacheInputs(["handlers/api.ts", "node_modules/pg/lib/index.js"]), [
+      "handlers/api.ts",
+      "node_modules/.package-lock.json",
+    ]);
   });
 
   it("emits one CommonJS file exporting the handler", async () => {

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse as parseYaml } from "yaml";
+import { load as parseYaml } from "js-yaml";
 import { packEnforcementLevel, packName, policies } from "../../policies/src/pack";
 import { loadInProcessAnalyzer } from "../../tools/policy/analyzer";
 import { readPolicyConfigFile, reconcilePolicyConfig } from "../../tools/policy/config";
@@ -63,7 +63,7 @@ describe("the huntaze-api policy pack", () => {
   it("has a PulumiPolicy.yaml and a versioned package.json the CLI can load", () => {
     const project = parseYaml(
       fs.readFileSync(path.join(POLICIES_DIR, "PulumiPolicy.yaml"), "utf8"),
-    );
+    ) as { runtime?: unknown };
     assert.equal(project.runtime, "nodejs");
     const pkg = JSON.parse(fs.readFileSync(path.join(POLICIES_DIR, "package.json"), "utf8"));
     assert.match(pkg.version, /^\d+\.\d+\.\d+$/);

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse as parseYaml } from "yaml";
+import { load as parseYaml } from "js-yaml";
 
 const WORKFLOW = path.resolve(__dirname, "..", "..", ".github", "workflows", "pull-request.yml");
 

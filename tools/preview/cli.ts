@@ -1,7 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { costForRun, loadCostAssumptions, renderCostReport } from "../cost";
 import { PolicyConfigError } from "../policy/config";
 import { mandatoryViolations, type PolicyEvaluation, preparePolicies } from "../policy/evaluate";
 import { renderPolicyReport } from "../policy/report";
@@ -165,7 +164,9 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   }
   try {
     const stackConfig = loadStackConfig(PROJECT_ROOT, options.stack);
-    const costAssumptions = options.cost ? loadCostAssumptions(stackConfig) : undefined;
+    // Loaded only for --cost: every preview pays for what it imports.
+    const cost = options.cost ? (require("../cost") as typeof import("../cost")) : undefined;
+    const costAssumptions = cost?.loadCostAssumptions(stackConfig);
     // A bad policy config fails here, before the program runs.
     const policies = await preparePolicies(options.stack, { configFile: options.policyConfig });
     const started = process.hrtime.bigint();
@@ -185,8 +186,9 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     const exitCode = mandatoryViolations(policy).length > 0 ? 1 : 0;
 
     if (options.json) {
-      const cost = costAssumptions ? { cost: costForRun(run, stackConfig, costAssumptions) } : {};
-      io.out(JSON.stringify({ ...previewJson(run, policy), ...cost }, null, 2));
+      const estimate =
+        cost && costAssumptions ? { cost: cost.costForRun(run, stackConfig, costAssumptions) } : {};
+      io.out(JSON.stringify({ ...previewJson(run, policy), ...estimate }, null, 2));
       return exitCode;
     }
     const programLabel = path.relative(process.cwd(), options.program) || options.program;
@@ -200,8 +202,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       io.out("\nOutputs:");
       io.out(renderOutputs(run));
     }
-    if (costAssumptions)
-      io.out(`\n${renderCostReport(costForRun(run, stackConfig, costAssumptions))}`);
+    if (cost && costAssumptions)
+      io.out(`\n${cost.renderCostReport(cost.costForRun(run, stackConfig, costAssumptions))}`);
     io.out(`\n${renderPolicyReport(policy)}`);
     io.out(
       `\nProgram ran in ${(elapsedMs / 1000).toFixed(2)} s under mocks; policies in ${(policy.durationMs / 1000).toFixed(2)} s.`,

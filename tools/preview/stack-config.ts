@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse as parseYaml } from "yaml";
+import { load as parseYaml } from "js-yaml";
 
 /** Stack configuration as the Pulumi CLI hands it to a program (`PULUMI_CONFIG`). */
 export interface LoadedStackConfig {

@@ -217,6 +217,18 @@ function readManifest(file: string): Manifest | undefined {
   }
 }
 
+/**
+ * Removes this function's previous outputs: every handler edit publishes a new
+ * content-addressed directory, and nothing reads the old ones once the manifest has moved on.
+ */
+function pruneOtherBuilds(outRoot: string, name: string, keep: string): void {
+  const pattern = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-[0-9a-f]{16}$`);
+  for (const entry of fs.readdirSync(outRoot)) {
+    const full = path.join(outRoot, entry);
+    if (pattern.test(entry) && full !== keep) fs.rmSync(full, { recursive: true, force: true });
+  }
+}
+
 /** Writes through a temporary name so a concurrent run never reads half a file. */
 function writeAtomic(file: string, data: string | Uint8Array): void {
   const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
@@ -463,6 +475,7 @@ export function bundleFunction(options: BundleOptions): Bundle {
       fs.rmSync(staging, { recursive: true, force: true });
     }
   }
+  pruneOtherBuilds(outRoot, options.name, dir);
 
   const inputFiles = Object.keys(result.metafile?.inputs ?? {})
     .filter((f) => !f.startsWith("<"))

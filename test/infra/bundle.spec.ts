@@ -86,6 +86,21 @@ describe("function bundles (infra/lib/bundle.ts)", () => {
     assert.notEqual(rebuilt.hash, built.hash);
   });
 
+  it("keeps only the current output of a function after a rebuild", () => {
+    const outRoot = path.join(tmp, "cache");
+    const first = bundleFunction({ name: "fn", entry, outRoot });
+    const other = bundleFunction({ name: "fn-other", entry, outRoot });
+    fs.writeFileSync(
+      path.join(tmp, "greeting.ts"),
+      'export function greeting(name: string): string { return "yo " + name; }\n',
+    );
+    const second = bundleFunction({ name: "fn", entry, outRoot });
+    assert.notEqual(second.dir, first.dir);
+    assert.equal(fs.existsSync(first.dir), false, "the superseded output is removed");
+    assert.equal(fs.existsSync(path.join(second.dir, "index.js")), true);
+    assert.equal(fs.existsSync(other.dir), true, "another function's output is left alone");
+  });
+
   it("tells a touched but unchanged input from an edit of the same size", () => {
     const outRoot = path.join(tmp, "cache");
     const greeting = path.join(tmp, "greeting.ts");

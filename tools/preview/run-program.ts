@@ -153,14 +153,12 @@ function withPlainValues(entry: Omit<CapturedResource, "inputs" | "outputs">): C
 
 /** Drops the program's own modules from the require cache so a second run re-executes it. */
 function forgetProjectModules(root: string): void {
+  // Prefix tests first: most of the ~3 000 cached modules are under node_modules/.
+  const dependencies = path.join(root, "node_modules") + path.sep;
+  const tools = path.join(root, "tools") + path.sep;
   for (const key of Object.keys(require.cache)) {
-    if (
-      key.startsWith(root) &&
-      !key.includes(`${path.sep}node_modules${path.sep}`) &&
-      !key.includes(`${path.sep}tools${path.sep}`)
-    ) {
-      delete require.cache[key];
-    }
+    if (!key.startsWith(root) || key.startsWith(dependencies) || key.startsWith(tools)) continue;
+    if (!key.includes(`${path.sep}node_modules${path.sep}`)) delete require.cache[key];
   }
 }
 
@@ -202,7 +200,9 @@ export async function runProgram(options: RunProgramOptions): Promise<ProgramRun
   const programFile = path.resolve(options.programFile);
   const projectRoot = options.projectRoot ?? path.resolve(__dirname, "..", "..");
 
-  const pulumi = await import("@pulumi/pulumi");
+  // require, not import(): a dynamic import of a CommonJS package goes through the ESM loader,
+  // which lexes the package's sources for their exports (~10 ms of every preview).
+  const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
   const runtime = pulumi.runtime;
 
   // Order matters: config, then mocks, then the program (a static import would run first).

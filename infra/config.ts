@@ -124,6 +124,11 @@ export interface DatabaseSettings {
   appRotationDays: number;
   /** Days between RDS's managed rotations of the master secret. */
   masterRotationDays: number;
+  /**
+   * Whether this stack creates Enhanced Monitoring's account-wide `RDSOSMetrics` log group (one
+   * stack per account and region; off by default, since a second stack would collide).
+   */
+  manageOsMetricsLogGroup: boolean;
   alarms: DatabaseAlarmSettings;
 }
 
@@ -422,6 +427,7 @@ function readDatabase(r: ConfigReader): DatabaseSettings {
         ),
         masterUsername,
         appUsername,
+        manageOsMetricsLogGroup: f.boolean("manageOsMetricsLogGroup", false),
         appRotationDays: f.number(
           "appRotationDays",
           {

@@ -97,6 +97,7 @@ const database = new Database("database", {
   performanceInsightsKmsKeyArn: performanceInsightsKey.arn,
   partition,
   accountId,
+  logRetentionInDays: cfg.logs.retentionInDays,
   ...cfg.database,
 });
 
@@ -341,6 +342,7 @@ export const logGroupNames = [
   dbSecrets.rotationLogGroup.name,
   restApi.accessLogGroup.name,
   ...(restApi.executionLogGroup ? [restApi.executionLogGroup.name] : []),
+  ...database.logGroups.map((g) => g.name),
 ];
 export const alarmNames = [...alarms.alarmNames, ...dbAlarms.alarmNames];
 export const samplingRuleName = tracing.samplingRule.ruleName;

@@ -1,3 +1,4 @@
+import { LogGroup } from "@pulumi/aws/cloudwatch/logGroup";
 import { Role } from "@pulumi/aws/iam/role";
 import { RolePolicyAttachment } from "@pulumi/aws/iam/rolePolicyAttachment";
 import { Instance } from "@pulumi/aws/rds/instance";
@@ -9,8 +10,25 @@ import { POSTGRES_PORT } from "./network";
 /** CloudWatch Logs exports of RDS for PostgreSQL: server log and major-version upgrade log. */
 export const LOG_EXPORTS = ["postgresql", "upgrade"] as const;
 
+/**
+ * Enhanced Monitoring's log group: one per account and region, written by every instance that has
+ * Enhanced Monitoring on, and created by RDS without retention unless it already exists.
+ */
+export const OS_METRICS_LOG_GROUP = "RDSOSMetrics";
+
+/** The group RDS publishes an export to (RDS stores identifiers in lowercase). */
+export function rdsLogGroupName(identifier: string, logExport: string): string {
+  return `/aws/rds/instance/${identifier.toLowerCase()}/${logExport}`;
+}
+
+/** RDS's rule for instance identifiers: a letter, then letters, digits or single hyphens. */
+const IDENTIFIER = /^[a-z](?:-?[a-z0-9])*$/;
+
 export interface DatabaseArgs {
-  /** Physical instance identifier (alarm dimensions, runbooks), e.g. `huntaze-api-prod`. */
+  /**
+   * Physical instance identifier (alarm dimensions, runbooks, log group names), e.g.
+   * `huntaze-api-prod`: explicit, so the exports' log groups can be named before the instance exists.
+   */
   identifier: string;
   /** Private subnets in ≥ 2 AZs. */
   subnetIds: pulumi.Input<string>[];
@@ -44,6 +62,16 @@ export interface DatabaseArgs {
   slowStatementLogMs: number;
   /** `max_connections`. @default RDS's memory-based formula */
   maxConnections?: number;
+  /** Retention of the exports' log groups (and of `RDSOSMetrics` when managed here), in days. */
+  logRetentionInDays: number;
+  /**
+   * Create Enhanced Monitoring's account-wide `RDSOSMetrics` log group in this stack, with the same
+   * retention (kept when the stack is destroyed: other instances write to it). Only one stack per
+   * account and region may, and only before any instance has created the group, or the deploy
+   * fails with "log group already exists" (import it then; docs/PRODUCTION_HARDENING.md).
+   * @default false
+   */
+  manageOsMetricsLogGroup?: boolean;
   /** UTC. @default "05:00-05:30" (after the 03:00 worker run) */
   backupWindow?: string;
   /** UTC, after the backup window. @default "sun:06:00-sun:06:30" */
@@ -57,6 +85,10 @@ export interface DatabaseArgs {
  * exported to CloudWatch; automated backups; and, where the stack asks (prod), Multi-AZ,
  * deletion protection and a final snapshot.
  *
+ * RDS publishes each export to `/aws/rds/instance/<identifier>/<export>` and, when that group does
+ * not exist, creates it without retention: the logs would never expire. The component creates both
+ * groups first, with the stack's retention, and the instance depends on them, so RDS finds them.
+ *
  * The master password never exists in Pulumi: `manageMasterUserPassword` has RDS generate it
  * into a Secrets Manager secret on the CMK and rotate it (managed rotation, no Lambda).
  *
@@ -69,6 +101,8 @@ export class Database extends pulumi.ComponentResource {
   readonly subnetGroup: SubnetGroup;
   readonly parameterGroup: ParameterGroup;
   readonly monitoringRole: Role;
+  /** One group per log export, in `LOG_EXPORTS` order, then `RDSOSMetrics` when managed here. */
+  readonly logGroups: LogGroup[];
   readonly identifier: string;
   /** The RDS-managed master secret's ARN. */
   readonly masterSecretArn: pulumi.Output<string>;
@@ -81,7 +115,8 @@ export class Database extends pulumi.ComponentResource {
     const parent = this;
 
     const family = normalizeFamily();
-    this.identifier = args.identifier;
+    this.identifier = normalizeIdentifier();
+    this.logGroups = [...createExportLogGroups(), ...createOsMetricsLogGroup()];
     this.subnetGroup = createSubnetGroup();
     this.parameterGroup = createParameterGroup();
     this.monitoringRole = createMonitoringRole();
@@ -91,6 +126,7 @@ export class Database extends pulumi.ComponentResource {
       this.parameterGroup,
       this.monitoringRole,
       attachment,
+      this.logGroups,
     );
     this.masterSecretArn = this.instance.masterUserSecrets.apply((secrets) => {
       const arn = secrets?.[0]?.secretArn;
@@ -114,6 +150,43 @@ export class Database extends pulumi.ComponentResource {
         );
       }
       return `postgres${args.engineVersion}`;
+    }
+
+    function normalizeIdentifier(): string {
+      const id = args.identifier;
+      if (id.length > 63 || !IDENTIFIER.test(id)) {
+        throw new Error(
+          `${name}: identifier "${id}" must be 1-63 lowercase letters, digits or single hyphens, starting with a letter and not ending with a hyphen (RDS's rule; its log groups are named after it)`,
+        );
+      }
+      return id;
+    }
+
+    function createExportLogGroups(): LogGroup[] {
+      return LOG_EXPORTS.map(
+        (logExport) =>
+          new LogGroup(
+            `${name}-${logExport}-log-group`,
+            {
+              name: rdsLogGroupName(args.identifier, logExport),
+              retentionInDays: args.logRetentionInDays,
+            },
+            { parent },
+          ),
+      );
+    }
+
+    function createOsMetricsLogGroup(): LogGroup[] {
+      if (args.manageOsMetricsLogGroup !== true) return [];
+      return [
+        new LogGroup(
+          `${name}-os-metrics-log-group`,
+          { name: OS_METRICS_LOG_GROUP, retentionInDays: args.logRetentionInDays },
+          // Every instance of the account and region writes here: destroying this stack must not
+          // delete it (RDS would recreate it without retention).
+          { parent, retainOnDelete: true },
+        ),
+      ];
     }
 
     function createSubnetGroup(): SubnetGroup {
@@ -198,6 +271,7 @@ export class Database extends pulumi.ComponentResource {
       parameterGroup: ParameterGroup,
       monitoringRole: Role,
       attachment: RolePolicyAttachment,
+      logGroups: LogGroup[],
     ): Instance {
       return new Instance(
         `${name}-instance`,
@@ -246,8 +320,9 @@ export class Database extends pulumi.ComponentResource {
           // Changes wait for the maintenance window unless someone applies them on purpose.
           applyImmediately: false,
         },
-        // Enhanced Monitoring fails to start if the role cannot yet publish.
-        { parent, dependsOn: [attachment] },
+        // Enhanced Monitoring fails to start if the role cannot yet publish; the log groups must
+        // exist before RDS first publishes, or it creates its own that never expire.
+        { parent, dependsOn: [attachment, ...logGroups] },
       );
     }
   }

@@ -2,13 +2,14 @@ import { Stage as RestApiStage } from "@pulumi/aws/apigateway/stage";
 import { Stage as HttpApiStage } from "@pulumi/aws/apigatewayv2/stage";
 import { LogGroup } from "@pulumi/aws/cloudwatch/logGroup";
 import { Function as LambdaFunction } from "@pulumi/aws/lambda/function";
+import { Instance as RdsInstance } from "@pulumi/aws/rds/instance";
 import { CloudFormationStack } from "@pulumi/aws/serverlessrepository/cloudFormationStack";
 import type {
   PolicyResource,
   ResourceValidationPolicy,
   StackValidationPolicy,
 } from "@pulumi/policy";
-import { logGroupNameFromArn } from "./lib/aws";
+import { logGroupNameFromArn, RDS_OS_METRICS_LOG_GROUP, rdsLogGroupName } from "./lib/aws";
 import {
   configOf,
   type ExemptionConfig,
@@ -199,6 +200,123 @@ export const apiStageAccessLogging: StackValidationPolicy = {
           `${label("API Gateway stage", stage)} must set an access log format (accessLogSettings.format).`,
           stage.urn,
         );
+      }
+    }
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+
+export interface RdsLogGroupsConfig extends ExemptionConfig {
+  requireDependency: boolean;
+  requireOsMetricsLogGroup: boolean;
+}
+
+const rdsLogGroupsSchema = schema({
+  requireDependency: {
+    type: "boolean",
+    default: true,
+    description:
+      "Also require the instance to depend on each of its log groups, so a group exists before RDS first publishes to it (RDS creates its own, never expiring, when it does not).",
+  },
+  requireOsMetricsLogGroup: {
+    type: "boolean",
+    default: false,
+    description:
+      "Also require Enhanced Monitoring's account-wide RDSOSMetrics log group in the stack for instances with monitoringInterval > 0. Set it only for the one stack per account and region that owns that group.",
+  },
+});
+
+/** How a message names a log group: its name when written in the program, else its logical name. */
+function logGroupLabel(lg: PolicyResource): string {
+  return isLiteral(lg, ["name"]) && typeof lg.props.name === "string"
+    ? `"${lg.props.name}"`
+    : `"${lg.name}" (logical name)`;
+}
+
+/** `enabledCloudwatchLogsExports` of an instance; unset means none. */
+function logExportsOf(db: PolicyResource): string[] {
+  const exports = db.props.enabledCloudwatchLogsExports as unknown;
+  return Array.isArray(exports) ? exports.filter((e): e is string => typeof e === "string") : [];
+}
+
+/** @internal */
+export const rdsLogGroupsManaged: StackValidationPolicy = {
+  name: "rds-log-groups-managed",
+  description:
+    "RDS instances that export logs to CloudWatch must have each export's /aws/rds/instance/<identifier>/<export> log group created in this stack before them, or RDS creates one that never expires (the gap AWS CDK's cloudwatchLogsRetention closes; extends AWS Config cw-loggroup-retention-period-check to deploy time for the groups Checkov CKV_AWS_129 and AWS Config rds-postgresql-logs-to-cloudwatch ask for).",
+  configSchema: rdsLogGroupsSchema,
+  validateStack: (args, report) => {
+    const { requireDependency, requireOsMetricsLogGroup } = configOf<RdsLogGroupsConfig>(
+      rdsLogGroupsSchema,
+      args,
+    );
+    const logGroups = ofType(args.resources, LogGroup);
+    const instances = notExempt(ofType(args.resources, RdsInstance), rdsLogGroupsSchema, args);
+    const monitored = (db: PolicyResource) =>
+      requireOsMetricsLogGroup && typeof db.props.monitoringInterval === "number"
+        ? db.props.monitoringInterval > 0
+        : false;
+    const judged = instances.filter((db) => logExportsOf(db).length > 0 || monitored(db));
+    if (judged.length === 0) args.notApplicable("no RDS instances exporting logs");
+
+    const requireBefore = (db: PolicyResource, lg: PolicyResource) => {
+      if (!requireDependency || db.dependencies.some((d) => d.urn === lg.urn)) return;
+      if (dependenciesVia(lg, ["name"]).some((d) => d.urn === db.urn)) {
+        report(
+          `${label("RDS instance", db)} must not name its log group ${logGroupLabel(lg)} from its own outputs: that group is created after the instance, when RDS may already have created its own without retention; name it from the identifier and make the instance depend on it.`,
+          db.urn,
+        );
+      } else {
+        report(
+          `${label("RDS instance", db)} must depend on its log group ${logGroupLabel(lg)} (dependsOn), so the group exists before RDS first publishes to it.`,
+          db.urn,
+        );
+      }
+    };
+
+    for (const db of judged) {
+      // The identifier as written in the program, when it was; one taken from another resource
+      // may be unknown in a preview, and is then matched through that resource.
+      const identifierSources = new Set(dependenciesVia(db, ["identifier"]).map((d) => d.urn));
+      const identifier =
+        identifierSources.size === 0 ? (db.props.identifier as string | undefined) : undefined;
+      // Groups named from the same source as the identifier, or from the instance itself.
+      const spare = logGroups.filter((lg) =>
+        dependenciesVia(lg, ["name"]).some((d) => d.urn === db.urn || identifierSources.has(d.urn)),
+      );
+      for (const logExport of logExportsOf(db)) {
+        const wanted =
+          identifier === undefined ? undefined : rdsLogGroupName(identifier, logExport);
+        const group =
+          logGroups.find((lg) => isLiteral(lg, ["name"]) && lg.props.name === wanted) ??
+          spare.shift();
+        if (group) {
+          requireBefore(db, group);
+        } else if (identifier === undefined && identifierSources.size === 0) {
+          report(
+            `${label("RDS instance", db)} must set an explicit identifier and create the log group of its "${logExport}" export, "/aws/rds/instance/<identifier>/${logExport}", in this stack before it, or RDS creates one that never expires.`,
+            db.urn,
+          );
+        } else {
+          report(
+            `${label("RDS instance", db)} must have the log group of its "${logExport}" export created in this stack with retention: create "${wanted ?? `/aws/rds/instance/<identifier>/${logExport}`}" and make the instance depend on it, or RDS creates one that never expires.`,
+            db.urn,
+          );
+        }
+      }
+      if (monitored(db)) {
+        const group = logGroups.find(
+          (lg) => isLiteral(lg, ["name"]) && lg.props.name === RDS_OS_METRICS_LOG_GROUP,
+        );
+        if (group) {
+          requireBefore(db, group);
+        } else {
+          report(
+            `${label("RDS instance", db)} must have Enhanced Monitoring's "${RDS_OS_METRICS_LOG_GROUP}" log group created in this stack with retention (requireOsMetricsLogGroup), or RDS creates one that never expires.`,
+            db.urn,
+          );
+        }
       }
     }
   },

@@ -17,6 +17,7 @@ import {
   apiStageAccessLogging,
   cloudwatchLogGroupRetention,
   lambdaManagedLogGroup,
+  rdsLogGroupsManaged,
 } from "./logging";
 import { alarmTopicCmk, sqsQueueEncryption } from "./messaging";
 import {
@@ -46,6 +47,7 @@ export const packDescription =
 export const policies: Policies = [
   cloudwatchLogGroupRetention,
   lambdaManagedLogGroup,
+  rdsLogGroupsManaged,
   apiStageAccessLogging,
   cloudwatchAlarmActions,
   lambdaErrorAlarm,

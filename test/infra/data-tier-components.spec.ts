@@ -142,6 +142,7 @@ describe("data tier components under Pulumi's mock runtime", () => {
         performanceInsightsRetentionDays: 7,
         monitoringIntervalSeconds: 60,
         slowStatementLogMs: 250,
+        logRetentionInDays: 30,
         ...overrides,
       };
     }
@@ -157,6 +158,46 @@ describe("data tier components under Pulumi's mock runtime", () => {
         await promiseOf(db.masterSecretArn),
         await promiseOf(db.instance.masterUserSecrets).then((s) => s?.[0]?.secretArn),
       );
+    });
+
+    it("names each export's log group from the identifier, with the given retention, and leaves RDSOSMetrics alone", async () => {
+      const db = new m.database.Database("db-logs", databaseArgs({ logRetentionInDays: 90 }));
+      const groups = await Promise.all(
+        db.logGroups.map(async (g) => [
+          await promiseOf(g.name),
+          await promiseOf(g.retentionInDays),
+        ]),
+      );
+      assert.deepEqual(groups, [
+        ["/aws/rds/instance/huntaze-api-unit/postgresql", 90],
+        ["/aws/rds/instance/huntaze-api-unit/upgrade", 90],
+      ]);
+      assert.deepEqual(
+        typesIn(created, "db-logs").filter((t) => t === "aws:cloudwatch/logGroup:LogGroup").length,
+        2,
+        "the account-wide RDSOSMetrics group is not created unless asked",
+      );
+    });
+
+    it("creates Enhanced Monitoring's RDSOSMetrics group, same retention, only when asked", async () => {
+      const db = new m.database.Database(
+        "db-osmetrics",
+        databaseArgs({ identifier: "huntaze-api-owner", manageOsMetricsLogGroup: true }),
+      );
+      const last = db.logGroups[db.logGroups.length - 1]!;
+      assert.equal(db.logGroups.length, 3);
+      assert.equal(await promiseOf(last.name), "RDSOSMetrics");
+      assert.equal(await promiseOf(last.retentionInDays), 30);
+    });
+
+    it("refuses an identifier RDS would reject or rename, since the log groups are named after it", () => {
+      for (const identifier of ["Huntaze-API", "1db", "db--x", "db-", "x".repeat(64)]) {
+        assert.throws(
+          () => new m.database.Database(`db-id-${identifier.length}`, databaseArgs({ identifier })),
+          new RegExp(`identifier "${identifier}" must be 1-63 lowercase letters`),
+          identifier,
+        );
+      }
     });
 
     it("refuses a minor engine version: RDS applies minor versions itself", () => {

@@ -56,8 +56,8 @@ for (const stack of ["prod", "staging"] as const) {
       for (const group of ofType(run, LOG_GROUP)) assert.equal(group.inputs.retentionInDays, 30);
       assert.equal(
         ofType(run, LOG_GROUP).length,
-        6,
-        "api, worker, migrate, the rotation function, access and execution logs",
+        8,
+        "api, worker, migrate, the rotation function, access and execution logs, RDS's postgresql and upgrade logs",
       );
     });
 

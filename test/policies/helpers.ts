@@ -222,6 +222,8 @@ export interface StackResourceSpec {
   name: string;
   props: Record<string, unknown>;
   deps?: Record<string, StackResourceSpec[]>;
+  /** Dependencies through no property (`dependsOn`): in `dependencies` only. */
+  dependsOn?: StackResourceSpec[];
   parent?: StackResourceSpec;
 }
 
@@ -230,8 +232,9 @@ export function res(
   name: string,
   props: Record<string, unknown>,
   deps: Record<string, StackResourceSpec[]> = {},
+  dependsOn: StackResourceSpec[] = [],
 ): StackResourceSpec {
-  return { cls, name, props, deps };
+  return { cls, name, props, deps, dependsOn };
 }
 
 export function createStackValidationArgs(
@@ -263,16 +266,18 @@ export function createStackValidationArgs(
   }
   for (const spec of specs) {
     const r = byName.get(spec)!;
+    const resolve = (t: StackResourceSpec, via: string) => {
+      const target = byName.get(t);
+      if (!target)
+        throw new Error(`${spec.name}${via} depends on ${t.name}, which is not in the stack`);
+      return target;
+    };
     for (const [prop, targets] of Object.entries(spec.deps ?? {})) {
-      const resolved = targets.map((t) => {
-        const target = byName.get(t);
-        if (!target)
-          throw new Error(`${spec.name}.${prop} depends on ${t.name}, which is not in the stack`);
-        return target;
-      });
+      const resolved = targets.map((t) => resolve(t, `.${prop}`));
       r.propertyDependencies[prop] = resolved;
       r.dependencies.push(...resolved);
     }
+    r.dependencies.push(...(spec.dependsOn ?? []).map((t) => resolve(t, " (dependsOn)")));
   }
   const config = options.policy
     ? policyConfig(options.policy, options.config)

@@ -1,11 +1,14 @@
 import { Stage as RestApiStage } from "@pulumi/aws/apigateway/stage";
 import { LogGroup } from "@pulumi/aws/cloudwatch/logGroup";
 import { Function as LambdaFunction } from "@pulumi/aws/lambda/function";
+import { Instance as RdsInstance } from "@pulumi/aws/rds/instance";
 import { CloudFormationStack } from "@pulumi/aws/serverlessrepository/cloudFormationStack";
+import { Parameter } from "@pulumi/aws/ssm/parameter";
 import {
   apiStageAccessLogging,
   cloudwatchLogGroupRetention,
   lambdaManagedLogGroup,
+  rdsLogGroupsManaged,
 } from "../../policies/src/logging";
 import {
   assertHasResourceViolation,
@@ -18,6 +21,7 @@ import {
   createResourceValidationArgs,
   createStackValidationArgs,
   res,
+  type StackResourceSpec,
   UNKNOWN,
 } from "./helpers";
 
@@ -234,6 +238,191 @@ describe("#api-stage-access-logging", () => {
     await assertNoStackViolations(
       policy,
       createStackValidationArgs([logGroup, s], { config: { requireFormat: false } }),
+    );
+  });
+});
+
+describe("#rds-log-groups-managed", () => {
+  const policy = rdsLogGroupsManaged;
+  const EXPORTS = ["postgresql", "upgrade"];
+  const group = (logExport: string, name = `/aws/rds/instance/huntaze-api-prod/${logExport}`) =>
+    res(LogGroup, `database-${logExport}-log-group`, { name, retentionInDays: 30 });
+  const instance = (
+    props: Record<string, unknown> = {},
+    dependsOn: StackResourceSpec[] = [],
+    deps: Record<string, StackResourceSpec[]> = {},
+  ) =>
+    res(
+      RdsInstance,
+      "database-instance",
+      {
+        identifier: "huntaze-api-prod",
+        engine: "postgres",
+        monitoringInterval: 60,
+        enabledCloudwatchLogsExports: EXPORTS,
+        ...props,
+      },
+      deps,
+      dependsOn,
+    );
+  /** The component's shape: both groups, then the instance depending on them. */
+  const happy = (props: Record<string, unknown> = {}) => {
+    const groups = EXPORTS.map((e) => group(e));
+    return [...groups, instance(props, groups)];
+  };
+
+  it("passes an instance whose exports' log groups are in the stack, created before it", async () => {
+    await assertNoStackViolations(policy, createStackValidationArgs(happy(), { policy }));
+  });
+
+  it("fails an instance whose upgrade log group is not in the stack, naming the group RDS would create", async () => {
+    const postgresql = group("postgresql");
+    const args = createStackValidationArgs([postgresql, instance({}, [postgresql])], { policy });
+    await assertHasStackViolation(policy, args, {
+      message:
+        'RDS instance "database-instance" must have the log group of its "upgrade" export created in this stack with retention: create "/aws/rds/instance/huntaze-api-prod/upgrade" and make the instance depend on it, or RDS creates one that never expires.',
+      resource: "database-instance",
+    });
+  });
+
+  it("fails a log group named after another instance", async () => {
+    const wrong = group("postgresql", "/aws/rds/instance/huntaze-api-staging/postgresql");
+    const upgrade = group("upgrade");
+    const args = createStackValidationArgs([wrong, upgrade, instance({}, [wrong, upgrade])], {
+      policy,
+    });
+    await assertHasStackViolation(policy, args, {
+      message: 'create "/aws/rds/instance/huntaze-api-prod/postgresql"',
+    });
+  });
+
+  it("fails an instance that does not depend on its log groups, unless the config waives it", async () => {
+    const groups = EXPORTS.map((e) => group(e));
+    const specs = [...groups, instance()];
+    await assertHasStackViolation(policy, createStackValidationArgs(specs, { policy }), {
+      message:
+        'RDS instance "database-instance" must depend on its log group "/aws/rds/instance/huntaze-api-prod/postgresql" (dependsOn), so the group exists before RDS first publishes to it.',
+    });
+    await assertNoStackViolations(
+      policy,
+      createStackValidationArgs(specs, { policy, config: { requireDependency: false } }),
+    );
+  });
+
+  it("fails a log group named from the instance's own outputs, which is created after it", async () => {
+    const db = instance();
+    const late = res(LogGroup, "database-postgresql-log-group", { name: UNKNOWN }, { name: [db] });
+    const upgrade = group("upgrade");
+    const args = createStackValidationArgs([db, late, upgrade], { policy });
+    await assertHasStackViolation(policy, args, {
+      message:
+        'RDS instance "database-instance" must not name its log group "database-postgresql-log-group" (logical name) from its own outputs',
+    });
+  });
+
+  it("matches the lowercase group RDS publishes to when the identifier has capitals", async () => {
+    const groups = EXPORTS.map((e) => group(e));
+    await assertNoStackViolations(
+      policy,
+      createStackValidationArgs([...groups, instance({ identifier: "Huntaze-API-Prod" }, groups)], {
+        policy,
+      }),
+    );
+  });
+
+  it("fails an instance without an explicit identifier, whose groups cannot be named before it", async () => {
+    const args = createStackValidationArgs([instance({ identifier: undefined })], { policy });
+    await assertHasStackViolation(policy, args, {
+      message:
+        'RDS instance "database-instance" must set an explicit identifier and create the log group of its "postgresql" export, "/aws/rds/instance/<identifier>/postgresql", in this stack before it',
+    });
+  });
+
+  describe("with an identifier taken from another resource (unknown in a preview)", () => {
+    const source = res(Parameter, "db-identifier", { name: "/huntaze/db-identifier" });
+
+    it("passes groups named from the same resource that the instance depends on", async () => {
+      const groups = EXPORTS.map((e) =>
+        res(LogGroup, `database-${e}-log-group`, { name: UNKNOWN }, { name: [source] }),
+      );
+      const db = instance({ identifier: UNKNOWN }, groups, { identifier: [source] });
+      await assertNoStackViolations(
+        policy,
+        createStackValidationArgs([source, ...groups, db], { policy }),
+      );
+    });
+
+    it("fails when no group is named from it", async () => {
+      const db = instance({ identifier: UNKNOWN }, [], { identifier: [source] });
+      await assertHasStackViolation(policy, createStackValidationArgs([source, db], { policy }), {
+        message:
+          'create "/aws/rds/instance/<identifier>/postgresql" and make the instance depend on it',
+      });
+    });
+  });
+
+  describe("Enhanced Monitoring's account-wide RDSOSMetrics group", () => {
+    const osMetrics = res(LogGroup, "database-os-metrics-log-group", {
+      name: "RDSOSMetrics",
+      retentionInDays: 30,
+    });
+
+    it("is not required by default: it is shared by every instance of the account and region", async () => {
+      await assertNoStackViolations(policy, createStackValidationArgs(happy(), { policy }));
+    });
+
+    it("is required, before the instance, when the config says this stack owns it", async () => {
+      const config = { requireOsMetricsLogGroup: true };
+      await assertHasStackViolation(
+        policy,
+        createStackValidationArgs(happy(), { policy, config }),
+        {
+          message:
+            'RDS instance "database-instance" must have Enhanced Monitoring\'s "RDSOSMetrics" log group created in this stack with retention (requireOsMetricsLogGroup), or RDS creates one that never expires.',
+        },
+      );
+      const groups = [...EXPORTS.map((e) => group(e)), osMetrics];
+      await assertNoStackViolations(
+        policy,
+        createStackValidationArgs([...groups, instance({}, groups)], { policy, config }),
+      );
+    });
+
+    it("is not required for an instance without Enhanced Monitoring", async () => {
+      const config = { requireOsMetricsLogGroup: true };
+      await assertNoStackViolations(
+        policy,
+        createStackValidationArgs(happy({ monitoringInterval: 0 }), { policy, config }),
+      );
+    });
+  });
+
+  it("is not applicable to a stack whose instances export no logs", async () => {
+    await assertStackNotApplicable(
+      policy,
+      createStackValidationArgs([instance({ enabledCloudwatchLogsExports: undefined })], {
+        policy,
+      }),
+      /no RDS instances exporting logs/,
+    );
+  });
+
+  it("stands down for an instance exempted in the config", async () => {
+    const args = createStackValidationArgs([instance()], {
+      policy,
+      config: {
+        exemptions: [
+          { resource: "database-instance", reason: "log groups managed by a platform stack" },
+        ],
+      },
+    });
+    await assertStackNotApplicable(policy, args, /no RDS instances exporting logs/);
+  });
+
+  it("does not guess when the exports are unknown during preview", async () => {
+    await assertNeedsUnknownValue(
+      policy,
+      createStackValidationArgs(happy({ enabledCloudwatchLogsExports: UNKNOWN }), { policy }),
     );
   });
 });

@@ -28,6 +28,17 @@ export function logGroupNameFromArn(arn: string): string | undefined {
   return m?.[1];
 }
 
+/**
+ * The log group RDS publishes an instance's log export to (`postgresql`, `upgrade`, …). RDS stores
+ * identifiers in lowercase, and so names the group.
+ */
+export function rdsLogGroupName(identifier: string, logExport: string): string {
+  return `/aws/rds/instance/${identifier.toLowerCase()}/${logExport}`;
+}
+
+/** Enhanced Monitoring's log group: one per account and region, shared by every instance. */
+export const RDS_OS_METRICS_LOG_GROUP = "RDSOSMetrics";
+
 /** Major version from `17.4`, `postgres17` or `17`; undefined when absent or unparsable. */
 export function postgresMajor(version: string | undefined): number | undefined {
   if (!version) return undefined;

@@ -4,6 +4,11 @@
  * the database is replaced. It runs in the VPC, because the database is private: a CI runner
  * cannot reach it to run `prisma migrate deploy`.
  *
+ * The same function takes one operator request, never sent by the deploy:
+ * `{ "resolve": { "rolledBack": "<migration name>" } }` marks that failed migration rolled back
+ * (`prisma migrate resolve --rolled-back`), so a failed migration is cleared without a SQL session
+ * in the VPC (migration/event.ts, migration/resolve.ts, docs/DEPLOYMENT.md).
+ *
  * The bundle ships `prisma/migrations` (as `migrations/`) and the schema engine's wasm beside
  * `index.js`. The result — `{ applied, checksum, appUser, appSecretWritten }` — becomes the
  * stack's `migrationsApplied` output. A failure throws: Lambda reports a function error and the
@@ -18,6 +23,8 @@ import type { ClientConfig } from "pg";
 import { rdsTls } from "./lib/connection";
 import { createLogger, type Logger } from "./lib/logger";
 import { loadMigrationsFromDir, type WasmSource } from "./lib/migrations";
+import { type ApplyEvent, parseMigrateEvent, type ResolveEvent } from "./migration/event";
+import { type ResolveReport, resolveRolledBack } from "./migration/resolve";
 import {
   type MigrationReport,
   MigrationRunError,
@@ -26,6 +33,8 @@ import {
 } from "./migration/run";
 import { type SecretStore, secretsManagerStore } from "./migration/secret-store";
 
+export type { ApplyEvent, ResolveEvent } from "./migration/event";
+export type { ResolveReport } from "./migration/resolve";
 export type { MigrationReport } from "./migration/run";
 
 const REQUIRED_ENV = [
@@ -64,13 +73,6 @@ export function readTarget(env: NodeJS.ProcessEnv): MigrationTarget {
   };
 }
 
-/** The invocation's input: `{ "checksum": "<sha256 of the migrations>" }` (optional). */
-function expectedChecksumOf(event: unknown): string | undefined {
-  if (typeof event !== "object" || event === null) return undefined;
-  const checksum = (event as { checksum?: unknown }).checksum;
-  return typeof checksum === "string" ? checksum : undefined;
-}
-
 export interface MigrateHandlerOptions {
   env?: NodeJS.ProcessEnv;
   secrets?: SecretStore;
@@ -84,12 +86,35 @@ export interface MigrateHandlerOptions {
   authRetryDelayMs?: number;
 }
 
-export function createMigrateHandler(options: MigrateHandlerOptions = {}) {
+/** An apply answers a MigrationReport (the stack's `migrationsApplied`), a resolve a ResolveReport. */
+export interface MigrateHandler {
+  (event: ResolveEvent, context?: Context): Promise<ResolveReport>;
+  (event?: ApplyEvent, context?: Context): Promise<MigrationReport>;
+  (event: unknown, context?: Context): Promise<MigrationReport | ResolveReport>;
+}
+
+export function createMigrateHandler(options: MigrateHandlerOptions = {}): MigrateHandler {
   const logger = options.logger ?? createLogger();
-  return async (event: unknown, context?: Context): Promise<MigrationReport> => {
+  const handle = async (
+    event: unknown,
+    context?: Context,
+  ): Promise<MigrationReport | ResolveReport> => {
     if (context) logger.addContext(context);
     try {
+      const request = parseMigrateEvent(event);
       const target = readTarget(options.env ?? process.env);
+      if (request.kind === "resolve") {
+        const report = await resolveRolledBack({
+          target,
+          secrets: options.secrets ?? secretsManagerStore(),
+          ssl: options.ssl ?? rdsTls(),
+          rolledBack: request.rolledBack,
+          wasm: options.wasm,
+          authRetryDelayMs: options.authRetryDelayMs,
+        });
+        logger.info("failed migration marked rolled back", { ...report });
+        return report;
+      }
       const migrations = await loadMigrationsFromDir(
         options.migrationsDir ?? join(__dirname, "migrations"),
       );
@@ -98,7 +123,7 @@ export function createMigrateHandler(options: MigrateHandlerOptions = {}) {
         secrets: options.secrets ?? secretsManagerStore(),
         migrations,
         ssl: options.ssl ?? rdsTls(),
-        expectedChecksum: expectedChecksumOf(event),
+        expectedChecksum: request.checksum,
         wasm: options.wasm,
         generatePassword: options.generatePassword,
         authRetryDelayMs: options.authRetryDelayMs,
@@ -111,6 +136,7 @@ export function createMigrateHandler(options: MigrateHandlerOptions = {}) {
       throw err;
     }
   };
+  return handle as MigrateHandler;
 }
 
 export const handler = createMigrateHandler();

@@ -75,7 +75,8 @@ export interface MigrationStatus {
 }
 
 const NO_FILTER: SchemaFilter = { externalTables: [], externalEnums: [] };
-const MIGRATION_NAME = /^[0-9]{14}_[a-z0-9_]+$/;
+/** A migration folder's name: 14-digit UTC timestamp, underscore, lowercase name. */
+export const MIGRATION_NAME = /^[0-9]{14}_[a-z0-9_]+$/;
 const LOCK_FILE = "migration_lock.toml";
 
 /** Reads a Prisma migrations folder (`<name>/migration.sql` + `migration_lock.toml`). */

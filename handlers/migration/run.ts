@@ -146,7 +146,7 @@ export async function runMigrations(options: RunMigrationsOptions): Promise<Migr
   }
 }
 
-function poolConfig(
+export function poolConfig(
   target: MigrationTarget,
   master: { username: string; password: string },
   ssl: ClientConfig["ssl"],
@@ -167,8 +167,8 @@ function poolConfig(
  * RDS rotates the master secret on its own schedule; a connection made with the previous
  * version in the minute a rotation takes fails with 28P01. Read the secret again and retry once.
  */
-async function connectAsMaster(
-  options: RunMigrationsOptions,
+export async function connectAsMaster(
+  options: Pick<RunMigrationsOptions, "target" | "secrets" | "ssl" | "authRetryDelayMs">,
 ): Promise<{ client: pg.Client; master: { username: string; password: string } }> {
   const { target, secrets } = options;
   for (let attempt = 1; ; attempt++) {

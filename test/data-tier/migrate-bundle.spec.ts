@@ -112,4 +112,11 @@ describe("the migration function's bundle, run outside the project", () => {
   it("fails, as the deploy's invocation would report it, when the planned checksum differs", async () => {
     await assert.rejects(run({ checksum: "f".repeat(64) }), /not the ones the deploy planned/);
   });
+
+  it("takes the operator's resolve event and refuses one for a migration that is not failed", async () => {
+    await assert.rejects(
+      run({ resolve: { rolledBack: "20991231000000_not_failed" } }),
+      /Migration 20991231000000_not_failed is not in _prisma_migrations[\s\S]*Nothing was changed/,
+    );
+  });
 });

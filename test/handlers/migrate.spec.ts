@@ -6,8 +6,15 @@ import { join } from "node:path";
 import { Client } from "pg";
 import { createLogger } from "../../handlers/lib/logger";
 import { loadMigrationsFromDir, migrationSetChecksum } from "../../handlers/lib/migrations";
-import { createMigrateHandler, type MigrationReport, readTarget } from "../../handlers/migrate";
+import {
+  type ApplyEvent,
+  createMigrateHandler,
+  type MigrationReport,
+  type ResolveReport,
+  readTarget,
+} from "../../handlers/migrate";
 import { scramSha256Verifier } from "../../handlers/migration/app-role";
+import { parseMigrateEvent } from "../../handlers/migration/event";
 import type { SecretStore } from "../../handlers/migration/secret-store";
 import { migrationsChecksum } from "../../infra/lib/migrations";
 import { createTestDatabase, getTestDatabaseUrl, type TestDatabase } from "../support/database";
@@ -37,7 +44,9 @@ interface Scenario {
   secrets: MemorySecrets;
   env: NodeJS.ProcessEnv;
   appUser: string;
-  run(event?: unknown, migrationsDir?: string): Promise<MigrationReport>;
+  run(event?: ApplyEvent, migrationsDir?: string): Promise<MigrationReport>;
+  /** What an operator's `aws lambda invoke --payload '{"resolve": …}'` does. */
+  resolve(event: unknown): Promise<MigrationReport | ResolveReport>;
 }
 
 const scenarios: Scenario[] = [];
@@ -63,20 +72,22 @@ async function scenario(label: string): Promise<Scenario> {
     DB_SECRET_ARN: APP_ARN,
     DB_APP_USERNAME: appUser,
   };
+  const handler = (migrationsDir = "prisma/migrations") =>
+    createMigrateHandler({
+      env,
+      secrets,
+      migrationsDir,
+      ssl: false,
+      logger: createLogger({ level: "SILENT" }),
+      authRetryDelayMs: 10,
+    });
   const s: Scenario = {
     db,
     secrets,
     env,
     appUser,
-    run: (event = {}, migrationsDir = "prisma/migrations") =>
-      createMigrateHandler({
-        env,
-        secrets,
-        migrationsDir,
-        ssl: false,
-        logger: createLogger({ level: "SILENT" }),
-        authRetryDelayMs: 10,
-      })(event),
+    run: (event = {}, migrationsDir) => handler(migrationsDir)(event),
+    resolve: (event) => handler()(event),
   };
   scenarios.push(s);
   return s;
@@ -110,6 +121,33 @@ async function asAdmin<T>(fn: (c: Client) => Promise<T>): Promise<T> {
   } finally {
     await client.end();
   }
+}
+
+async function asMaster<T>(s: Scenario, fn: (c: Client) => Promise<T>): Promise<T> {
+  const master = JSON.parse(s.secrets.values.get(MASTER_ARN)!) as {
+    username: string;
+    password: string;
+  };
+  return asUser(s, master, fn);
+}
+
+/** `_prisma_migrations` rows of one migration, oldest first (null when the table does not exist). */
+async function historyOf(
+  s: Scenario,
+  name: string,
+): Promise<Array<{ finished: boolean; rolledBack: boolean }> | null> {
+  return asMaster(s, async (c) => {
+    const exists = await c.query(
+      "SELECT to_regclass('public._prisma_migrations') IS NOT NULL AS e",
+    );
+    if (!exists.rows[0].e) return null;
+    const { rows } = await c.query(
+      `SELECT finished_at IS NOT NULL AS finished, rolled_back_at IS NOT NULL AS "rolledBack"
+         FROM _prisma_migrations WHERE migration_name = $1 ORDER BY started_at`,
+      [name],
+    );
+    return rows as Array<{ finished: boolean; rolledBack: boolean }>;
+  });
 }
 
 function appCredentials(s: Scenario): { username: string; password: string } {
@@ -260,6 +298,151 @@ describe("the migration function (handlers/migrate.ts) on a real PostgreSQL", ()
     assert.equal(s.secrets.values.get(APP_ARN), undefined, "no app user bootstrapped on failure");
     // The next deploy refuses to continue past a failed migration, like `prisma migrate deploy`.
     await assert.rejects(s.run({}, dir), /P3009|failed/);
+  });
+
+  describe("recovering a failed migration with the resolve event (no SQL session in the VPC)", () => {
+    const BROKEN = "20991231000000_add_notes";
+    let s: Scenario;
+    let brokenDir: string;
+    let fixedDir: string;
+
+    before(async () => {
+      s = await scenario("migrate_resolve");
+      brokenDir = migrationsWith([
+        { name: BROKEN, sql: 'CREATE TABLE "notes" (id int);\nSELECT * FROM "no_such_table";\n' },
+      ]);
+      fixedDir = migrationsWith([
+        { name: BROKEN, sql: 'CREATE TABLE "notes" ("id" SERIAL PRIMARY KEY, "body" TEXT);\n' },
+      ]);
+      tempDirs.push(brokenDir, fixedDir);
+    });
+
+    it("fails on the broken migration (P3018), then blocks every later deploy (P3009)", async () => {
+      await assert.rejects(s.run({}, brokenDir), /P3018[\s\S]*20991231000000_add_notes/);
+      await assert.rejects(s.run({}, fixedDir), /P3009[\s\S]*20991231000000_add_notes/);
+      assert.deepEqual(await historyOf(s, BROKEN), [{ finished: false, rolledBack: false }]);
+    });
+
+    it("marks exactly that migration rolled back and reports what it did", async () => {
+      const before = Date.now();
+      const report = await s.resolve({ resolve: { rolledBack: BROKEN } });
+      assert.deepEqual(Object.keys(report).sort(), [
+        "action",
+        "rolledBack",
+        "rolledBackAt",
+        "stillFailed",
+      ]);
+      const r = report as ResolveReport;
+      assert.equal(r.action, "resolve");
+      assert.equal(r.rolledBack, BROKEN);
+      assert.deepEqual(r.stillFailed, []);
+      assert.ok(Date.parse(r.rolledBackAt) >= before - 60_000, r.rolledBackAt);
+      assert.deepEqual(await historyOf(s, BROKEN), [{ finished: false, rolledBack: true }]);
+      for (const name of shipped) {
+        assert.deepEqual(await historyOf(s, name), [{ finished: true, rolledBack: false }], name);
+      }
+    });
+
+    it("lets the next deploy apply the fixed migration", async () => {
+      const report = await s.run({}, fixedDir);
+      assert.deepEqual(report.applied, [BROKEN]);
+      assert.equal(report.appUser, "created", "the user bootstrap the failure skipped happens now");
+      assert.deepEqual(await historyOf(s, BROKEN), [
+        { finished: false, rolledBack: true },
+        { finished: true, rolledBack: false },
+      ]);
+      await asUser(s, appCredentials(s), async (c) => {
+        await c.query(`INSERT INTO "notes" ("body") VALUES ('after the resolve')`);
+      });
+    });
+
+    it("refuses to resolve a migration that is not failed, saying what the table holds, and changes nothing", async () => {
+      const refused: Array<[string, RegExp]> = [
+        [
+          BROKEN,
+          /Migration 20991231000000_add_notes was applied successfully \(.+\); undo it with a new migration instead: only a failed migration can be marked rolled back \(no migration is failed\)\. Nothing was changed\./,
+        ],
+        [shipped[0]!, /was applied successfully/],
+        [
+          "20991231000001_typo",
+          /Migration 20991231000001_typo is not in _prisma_migrations \(check the name in the deploy's P3018\/P3009 message\)/,
+        ],
+      ];
+      for (const [name, message] of refused) {
+        await assert.rejects(s.resolve({ resolve: { rolledBack: name } }), message);
+      }
+      assert.deepEqual(await historyOf(s, BROKEN), [
+        { finished: false, rolledBack: true },
+        { finished: true, rolledBack: false },
+      ]);
+      assert.deepEqual(await historyOf(s, shipped[0]!), [{ finished: true, rolledBack: false }]);
+    });
+
+    it("refuses a second resolve of a migration already rolled back", async () => {
+      const t = await scenario("migrate_resolve_twice");
+      const dir = migrationsWith([{ name: BROKEN, sql: 'SELECT * FROM "no_such_table";\n' }]);
+      tempDirs.push(dir);
+      await assert.rejects(t.run({}, dir), /P3018/);
+      await t.resolve({ resolve: { rolledBack: BROKEN } });
+      await assert.rejects(
+        t.resolve({ resolve: { rolledBack: BROKEN } }),
+        /Migration 20991231000000_add_notes is already marked rolled back \(.+\)/,
+      );
+    });
+
+    it("refuses a resolve on a database where no migration ever ran", async () => {
+      const t = await scenario("migrate_resolve_empty");
+      await assert.rejects(
+        t.resolve({ resolve: { rolledBack: BROKEN } }),
+        /has no _prisma_migrations table, so no migration ever ran there\. Nothing was changed\./,
+      );
+      assert.equal(await historyOf(t, BROKEN), null);
+    });
+  });
+
+  it("rejects a malformed event, naming the field, before it touches the database", async () => {
+    const s = await scenario("migrate_bad_event");
+    const cases: Array<[unknown, RegExp]> = [
+      [
+        { resolve: { applied: "20991231000000_x" } },
+        /Event field "resolve\.applied" is not supported/,
+      ],
+      [
+        { resolve: { rolledback: "20991231000000_x" } },
+        /Unknown event field "resolve\.rolledback": the only resolve action is "resolve\.rolledBack"/,
+      ],
+      [{ resolve: {} }, /Event field "resolve\.rolledBack" is required/],
+      [
+        { resolve: { rolledBack: "x; DROP TABLE creators" } },
+        /Event field "resolve\.rolledBack" must be a migration folder name such as 20261128000000_add_fan_index, not "x; DROP TABLE creators"/,
+      ],
+      [{ resolve: "20991231000000_x" }, /Event field "resolve" must be an object/],
+      [
+        { resolve: { rolledBack: "20991231000000_x" }, checksum: "0".repeat(64) },
+        /"resolve" cannot be combined with "checksum"/,
+      ],
+      [
+        { resolved: { rolledBack: "20991231000000_x" } },
+        /Unknown event field "resolved": send \{\} or \{"checksum"/,
+      ],
+      [["resolve"], /The event must be a JSON object, not an array/],
+      [{ checksum: 42 }, /Event field "checksum" must be the migrations' SHA-256/],
+    ];
+    for (const [event, message] of cases) {
+      await assert.rejects(s.resolve(event), message, JSON.stringify(event));
+    }
+    assert.equal(await historyOf(s, shipped[0]!), null, "no typo turned into an apply");
+  });
+
+  it("reads {} (or no event) and the deploy's {checksum} as an apply, never as a resolve", () => {
+    const checksum = migrationsChecksum("prisma/migrations");
+    assert.deepEqual(parseMigrateEvent(undefined), { kind: "apply" });
+    assert.deepEqual(parseMigrateEvent({}), { kind: "apply" });
+    assert.deepEqual(parseMigrateEvent({ checksum }), { kind: "apply", checksum });
+    assert.deepEqual(parseMigrateEvent({ resolve: { rolledBack: "20991231000000_x" } }), {
+      kind: "resolve",
+      rolledBack: "20991231000000_x",
+    });
   });
 
   it("refuses a bundle whose migrations are not the ones the deploy planned", async () => {

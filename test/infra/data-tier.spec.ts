@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { parseMigrateEvent } from "../../handlers/migration/event";
 import { migrationsChecksum } from "../../infra/lib/migrations";
 import {
   type CapturedResource,
@@ -390,6 +391,11 @@ for (const stack of ["prod", "staging"] as const) {
       const fn = byName(run, "migrations-function-function");
       assert.equal(fn.inputs.reservedConcurrentExecutions, 1);
       assert.equal(fn.inputs.timeout, 300);
+    });
+
+    it("never asks the deploy-time invocation to resolve a migration: that is an operator's request", () => {
+      const input = JSON.parse(String(byName(run, "migrations-run").inputs.input));
+      assert.deepEqual(parseMigrateEvent(input), { kind: "apply", checksum: migrationsChecksum() });
     });
 
     it("alarms on CPU, free storage, connections, memory and latency of the instance, as AWS recommends", () => {

@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
+import { DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import {
   CreateDBSnapshotCommand,
   DescribeDBInstancesCommand,
@@ -18,6 +19,10 @@ const OUTPUTS = {
   apiUrl: "https://abc123.execute-api.us-east-1.amazonaws.com/v1",
   alarmTopicArn: TOPIC,
   alarmNames: ["huntaze-api-prod-dlq-depth"],
+  logGroupNames: [
+    "/aws/lambda/huntaze-api-prod-api",
+    "/aws/rds/instance/huntaze-api-prod/postgresql",
+  ],
   samplingRuleName: "huntaze-api-prod",
   samplingRate: 0.1,
   dbInstanceId: "huntaze-api-prod-db",
@@ -58,6 +63,10 @@ function world(outputs: Record<string, unknown> = OUTPUTS) {
       { AlarmName: "huntaze-api-prod-dlq-depth", StateValue: "OK", ActionsEnabled: true },
     ],
   });
+  // Every group (and the account's RDSOSMetrics) exists with 30 days.
+  aws.logs.on(DescribeLogGroupsCommand).callsFake((input: { logGroupNamePrefix: string }) => ({
+    logGroups: [{ logGroupName: input.logGroupNamePrefix, retentionInDays: 30 }],
+  }));
   aws.secrets.on(DescribeSecretCommand).resolves({
     Name: "app",
     RotationEnabled: true,
@@ -247,6 +256,21 @@ describe("npm run deploy: the whole flow", () => {
     assert.equal(await runDeploy(deployArgs("--yes"), w.deps), 1);
     assert.match(w.io.outText(), /alarms\s+FAIL\s+1 in ALARM/);
     assert.match(w.io.errText(), /Verification failed: alarms .* The deploy itself completed/);
+  });
+
+  it("verifies log retention against the stack config's huntaze-api:logRetentionDays", async () => {
+    const w = world();
+    w.deps.projectRoot = fakeProject({
+      "aws:region": "us-east-1",
+      "huntaze-api:expectedAccountId": "111122223333",
+      "huntaze-api:logRetentionDays": 90,
+    });
+    assert.equal(await runDeploy(deployArgs("--verify-only"), w.deps), 1);
+    assert.match(
+      w.io.outText(),
+      /log-retention\s+FAIL\s+2 with another retention: \/aws\/lambda\/huntaze-api-prod-api keeps 30 days, the stack config says 90/,
+    );
+    assert.match(w.io.errText(), /Verification failed: log-retention/);
   });
 
   it("passes with warnings (pending email confirmation) and names them", async () => {

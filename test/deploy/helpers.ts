@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { RDSClient } from "@aws-sdk/client-rds";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SNSClient } from "@aws-sdk/client-sns";
@@ -136,6 +137,7 @@ export interface MockedAws {
   sts: AwsClientStub<STSClient>;
   rds: AwsClientStub<RDSClient>;
   cloudwatch: AwsClientStub<CloudWatchClient>;
+  logs: AwsClientStub<CloudWatchLogsClient>;
   sns: AwsClientStub<SNSClient>;
   xray: AwsClientStub<XRayClient>;
   secrets: AwsClientStub<SecretsManagerClient>;
@@ -149,6 +151,7 @@ export function mockedAws(region = "us-east-1"): MockedAws {
     sts: new STSClient({ region, credentials }),
     rds: new RDSClient({ region, credentials }),
     cloudwatch: new CloudWatchClient({ region, credentials }),
+    logs: new CloudWatchLogsClient({ region, credentials }),
     sns: new SNSClient({ region, credentials }),
     xray: new XRayClient({ region, credentials }),
     secrets: new SecretsManagerClient({ region, credentials }),
@@ -158,6 +161,7 @@ export function mockedAws(region = "us-east-1"): MockedAws {
     sts: mockClient(clients.sts),
     rds: mockClient(clients.rds),
     cloudwatch: mockClient(clients.cloudwatch),
+    logs: mockClient(clients.logs),
     sns: mockClient(clients.sns),
     xray: mockClient(clients.xray),
     secrets: mockClient(clients.secrets),

@@ -18,6 +18,7 @@ const config = {
   region: "us-east-1",
   expectedAccountId: "111122223333",
   policyConfig: "policies/config/prod.json",
+  logRetentionDays: 30,
 };
 
 describe("deploy pre-check: Pulumi CLI", () => {
@@ -89,6 +90,33 @@ describe("deploy pre-check: stack config", () => {
     assert.match(
       result.detail,
       /pulumi config set huntaze-api:expectedAccountId <account id> --stack prod/,
+    );
+  });
+
+  it("reads huntaze-api:logRetentionDays for the verification, 30 days when unset like the program", () => {
+    const dir = fakeProject({
+      "aws:region": "us-east-1",
+      "huntaze-api:expectedAccountId": "111122223333",
+      "huntaze-api:logRetentionDays": 90,
+    });
+    const { result, config: read } = readDeployConfig(dir, "prod", "prod");
+    assert.equal(read?.logRetentionDays, 90);
+    assert.match(result.detail, /log retention 90 days/);
+    assert.equal(readDeployConfig(fakeProject(), "prod", "prod").config?.logRetentionDays, 30);
+  });
+
+  it("rejects a log retention that is not a whole number of days, naming the key and the fix", () => {
+    const dir = fakeProject({
+      "aws:region": "us-east-1",
+      "huntaze-api:expectedAccountId": "111122223333",
+      "huntaze-api:logRetentionDays": "a month",
+    });
+    const { result, config: read } = readDeployConfig(dir, "prod", "prod");
+    assert.equal(result.status, "fail");
+    assert.equal(read, undefined);
+    assert.match(
+      result.detail,
+      /huntaze-api:logRetentionDays must be a whole number of days such as 30 \(Pulumi\.prod\.yaml, got "a month"\); run `pulumi config set huntaze-api:logRetentionDays 30 --stack prod`/,
     );
   });
 

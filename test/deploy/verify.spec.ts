@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
+import { DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
 import { DescribeSecretCommand } from "@aws-sdk/client-secrets-manager";
 import { ListSubscriptionsByTopicCommand } from "@aws-sdk/client-sns";
@@ -9,11 +10,13 @@ import { renderTable } from "../../tools/deploy/progress";
 import {
   type Fetch,
   judgeAlarms,
+  judgeLogRetention,
   judgeRotation,
   judgeSubscriptions,
   percentile,
   verifyAlarms,
   verifyHealth,
+  verifyLogRetention,
   verifyPerformanceInsights,
   verifySamplingRule,
   verifySecretRotation,
@@ -29,6 +32,11 @@ const OUTPUTS: StackOutputs = {
   apiUrl: "https://abc123.execute-api.us-east-1.amazonaws.com/v1",
   alarmTopicArn: TOPIC,
   alarmNames: ["huntaze-api-prod-dlq-depth", "huntaze-api-prod-api-5xx-rate"],
+  logGroupNames: [
+    "/aws/lambda/huntaze-api-prod-api",
+    "/aws/lambda/huntaze-api-prod-worker",
+    "/aws/rds/instance/huntaze-api-prod/postgresql",
+  ],
   samplingRuleName: "huntaze-api-prod",
   samplingRate: 0.1,
   dbInstanceId: "huntaze-api-prod-db",
@@ -118,6 +126,193 @@ describe("deploy verify: alarms", () => {
     const result = await verifyAlarms(aws.clients.cloudwatch, OUTPUTS);
     assert.equal(result.status, "fail");
     assert.match(result.detail, /access denied: not authorized/);
+  });
+});
+
+describe("deploy verify: log retention", () => {
+  const [API, WORKER, PG] = OUTPUTS.logGroupNames ?? [];
+  const group = (name: string | undefined, retentionInDays?: number) => ({
+    name: name ?? "",
+    retentionInDays,
+  });
+  const all30 = () => (OUTPUTS.logGroupNames ?? []).map((n) => group(n, 30));
+
+  /** Answers DescribeLogGroups by prefix from `groups` (name → retention, undefined = never expires). */
+  function logsWith(groups: Record<string, number | undefined>) {
+    const aws = mockedAws();
+    aws.logs.on(DescribeLogGroupsCommand).callsFake((input: { logGroupNamePrefix: string }) => ({
+      logGroups: Object.entries(groups)
+        .filter(([n]) => n.startsWith(input.logGroupNamePrefix))
+        .map(([logGroupName, retentionInDays]) => ({ logGroupName, retentionInDays })),
+    }));
+    return aws;
+  }
+
+  it("passes when every stack log group exists and expires after the configured days", () => {
+    const result = judgeLogRetention(OUTPUTS.logGroupNames ?? [], all30(), 30);
+    assert.equal(result.status, "ok");
+    assert.equal(result.detail, "3 log groups expire after 30 days");
+  });
+
+  it("fails on a missing group, naming it", () => {
+    const result = judgeLogRetention(OUTPUTS.logGroupNames ?? [], all30().slice(0, 2), 30);
+    assert.equal(result.status, "fail");
+    assert.match(result.detail, /1 missing: \/aws\/rds\/instance\/huntaze-api-prod\/postgresql/);
+    assert.match(result.detail, /run `pulumi refresh` then the deploy/);
+  });
+
+  it("fails on a group without retention: it never expires", () => {
+    const result = judgeLogRetention(
+      OUTPUTS.logGroupNames ?? [],
+      [group(API, 30), group(WORKER), group(PG, 30)],
+      30,
+    );
+    assert.equal(result.status, "fail");
+    assert.match(
+      result.detail,
+      /1 never expire \(no retention\): \/aws\/lambda\/huntaze-api-prod-worker/,
+    );
+  });
+
+  it("fails on a different retention, naming the group's value and the config's", () => {
+    const result = judgeLogRetention(
+      OUTPUTS.logGroupNames ?? [],
+      [group(API, 30), group(WORKER, 30), group(PG, 7)],
+      30,
+    );
+    assert.equal(result.status, "fail");
+    assert.match(
+      result.detail,
+      /\/aws\/rds\/instance\/huntaze-api-prod\/postgresql keeps 7 days, the stack config says 30/,
+    );
+    assert.match(result.detail, /huntaze-api:logRetentionDays/);
+  });
+
+  it("fails when the stack exported no log group names", () => {
+    assert.equal(judgeLogRetention([], [], 30).status, "fail");
+  });
+
+  it("looks each group up by prefix, following pages, and keeps only the exact name", async () => {
+    const aws = mockedAws();
+    // The prefix of the api group also matches longer names; the exact one is on page 2.
+    aws.logs
+      .on(DescribeLogGroupsCommand, { logGroupNamePrefix: API, nextToken: undefined })
+      .resolves({
+        logGroups: [{ logGroupName: `${API}-canary`, retentionInDays: 1 }],
+        nextToken: "p2",
+      })
+      .on(DescribeLogGroupsCommand, { logGroupNamePrefix: API, nextToken: "p2" })
+      .resolves({ logGroups: [{ logGroupName: API, retentionInDays: 30 }] })
+      .on(DescribeLogGroupsCommand, { logGroupNamePrefix: WORKER })
+      .resolves({ logGroups: [{ logGroupName: WORKER, retentionInDays: 30 }] })
+      .on(DescribeLogGroupsCommand, { logGroupNamePrefix: PG })
+      .resolves({ logGroups: [{ logGroupName: PG, retentionInDays: 30 }] })
+      .on(DescribeLogGroupsCommand, { logGroupNamePrefix: "RDSOSMetrics" })
+      .resolves({ logGroups: [{ logGroupName: "RDSOSMetrics", retentionInDays: 30 }] });
+    const result = await verifyLogRetention(aws.clients.logs, OUTPUTS, 30);
+    assert.equal(result.status, "ok", result.detail);
+    assert.match(
+      result.detail,
+      /3 log groups expire after 30 days; account-wide RDSOSMetrics expires after 30 days/,
+    );
+    const prefixes = aws.logs
+      .commandCalls(DescribeLogGroupsCommand)
+      .map((c) => [c.args[0].input.logGroupNamePrefix, c.args[0].input.nextToken]);
+    assert.deepEqual(prefixes, [
+      [API, undefined],
+      [API, "p2"],
+      [WORKER, undefined],
+      [PG, undefined],
+      ["RDSOSMetrics", undefined],
+    ]);
+  });
+
+  it("fails on a group whose prefix only finds longer names (the group itself is missing)", async () => {
+    const aws = logsWith({ [`${API}-canary`]: 30, [WORKER]: 30, [PG]: 30, RDSOSMetrics: 30 });
+    const result = await verifyLogRetention(aws.clients.logs, OUTPUTS, 30);
+    assert.equal(result.status, "fail");
+    assert.match(result.detail, /1 missing: \/aws\/lambda\/huntaze-api-prod-api(;|$)/);
+  });
+
+  it("warns when the account-wide RDSOSMetrics group never expires, with the one-time fix and the doc", async () => {
+    const aws = logsWith({ [API]: 30, [WORKER]: 30, [PG]: 30, RDSOSMetrics: undefined });
+    const result = await verifyLogRetention(aws.clients.logs, OUTPUTS, 30);
+    assert.equal(result.status, "warn");
+    assert.match(
+      result.detail,
+      /^3 log groups expire after 30 days; the account-wide RDSOSMetrics group/,
+    );
+    assert.ok(
+      result.detail.includes(
+        "`aws logs put-retention-policy --log-group-name RDSOSMetrics --retention-in-days 30`",
+      ),
+      result.detail,
+    );
+    assert.ok(
+      result.detail.includes("docs/PRODUCTION_HARDENING.md#enhanced-monitorings-log-group"),
+      result.detail,
+    );
+  });
+
+  it("notes, without warning, that RDSOSMetrics does not exist yet (no Enhanced Monitoring data)", async () => {
+    const aws = logsWith({ [API]: 30, [WORKER]: 30, [PG]: 30 });
+    const result = await verifyLogRetention(aws.clients.logs, OUTPUTS, 30);
+    assert.equal(result.status, "ok");
+    assert.match(
+      result.detail,
+      /RDSOSMetrics does not exist yet \(no Enhanced Monitoring data so far\)/,
+    );
+  });
+
+  it("does not look up RDSOSMetrics when the stack has no database", async () => {
+    const aws = logsWith({ [API]: 30, [WORKER]: 30, [PG]: 30 });
+    const result = await verifyLogRetention(
+      aws.clients.logs,
+      { ...OUTPUTS, dbInstanceId: undefined },
+      30,
+    );
+    assert.equal(result.status, "ok");
+    assert.equal(result.detail, "3 log groups expire after 30 days");
+    const prefixes = aws.logs
+      .commandCalls(DescribeLogGroupsCommand)
+      .map((c) => c.args[0].input.logGroupNamePrefix);
+    assert.ok(!prefixes.includes("RDSOSMetrics"), prefixes.join(", "));
+  });
+
+  it("judges RDSOSMetrics like any stack group when this stack manages it (it is in logGroupNames)", async () => {
+    const aws = logsWith({ [API]: 30, RDSOSMetrics: undefined });
+    const result = await verifyLogRetention(
+      aws.clients.logs,
+      { ...OUTPUTS, logGroupNames: [API ?? "", "RDSOSMetrics"] },
+      30,
+    );
+    assert.equal(result.status, "fail");
+    assert.match(result.detail, /1 never expire \(no retention\): RDSOSMetrics/);
+    assert.equal(aws.logs.commandCalls(DescribeLogGroupsCommand).length, 2);
+  });
+
+  it("fails naming the output when the stack has no logGroupNames output", async () => {
+    const aws = logsWith({});
+    const result = await verifyLogRetention(
+      aws.clients.logs,
+      { ...OUTPUTS, logGroupNames: undefined },
+      30,
+    );
+    assert.equal(result.status, "fail");
+    assert.match(result.detail, /stack output `logGroupNames` is absent/);
+    assert.equal(aws.logs.calls().length, 0);
+  });
+
+  it("reports an SDK error as a failed check instead of crashing", async () => {
+    const aws = mockedAws();
+    aws.logs
+      .on(DescribeLogGroupsCommand)
+      .rejects(
+        awsError("AccessDeniedException", "not authorized to perform logs:DescribeLogGroups"),
+      );
+    const result = await verifyLogRetention(aws.clients.logs, OUTPUTS, 30);
+    assert.equal(result.status, "fail");
+    assert.match(result.detail, /access denied: not authorized to perform logs:DescribeLogGroups/);
   });
 });
 
@@ -418,10 +613,13 @@ describe("deploy verify: all checks", () => {
       ...OUTPUTS,
       samplingRate: "0.1",
       alarmNames: ["a", 3, ""],
+      logGroupNames: ["/aws/lambda/x", null],
       appSecretArn: "[secret]",
     });
     assert.equal(outputs.samplingRate, 0.1);
     assert.deepEqual(outputs.alarmNames, ["a"]);
+    assert.deepEqual(outputs.logGroupNames, ["/aws/lambda/x"]);
+    assert.equal(readOutputs({ logGroupNames: "/aws/lambda/x" }).logGroupNames, undefined);
     assert.equal(outputs.appSecretArn, undefined);
   });
 
@@ -437,6 +635,9 @@ describe("deploy verify: all checks", () => {
     aws.rds
       .on(DescribeDBInstancesCommand)
       .rejects(awsError("AccessDenied", "no rds:DescribeDBInstances"));
+    aws.logs.on(DescribeLogGroupsCommand).callsFake((input: { logGroupNamePrefix: string }) => ({
+      logGroups: [{ logGroupName: input.logGroupNamePrefix, retentionInDays: 90 }],
+    }));
     aws.secrets.on(DescribeSecretCommand).resolves({
       Name: "app",
       RotationEnabled: true,
@@ -459,11 +660,13 @@ describe("deploy verify: all checks", () => {
       clock: f.clock,
       now: () => NOW,
       latencyTargetMs: 500,
+      logRetentionDays: 90,
     });
     assert.deepEqual(
       results.map((r) => [r.name, r.status]),
       [
         ["alarms", "ok"],
+        ["log-retention", "ok"],
         ["performance-insights", "fail"],
         ["secret-rotation", "ok"],
         ["alert-subscriptions", "ok"],
@@ -474,5 +677,6 @@ describe("deploy verify: all checks", () => {
     const table = renderTable(results);
     assert.match(table, /Check\s+Status\s+Detail/);
     assert.match(table, /performance-insights\s+FAIL\s+access denied/);
+    assert.match(table, /log-retention\s+OK\s+3 log groups expire after 90 days/);
   });
 });

@@ -1,4 +1,5 @@
 import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import type { RDSClient } from "@aws-sdk/client-rds";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { SNSClient } from "@aws-sdk/client-sns";
@@ -11,6 +12,7 @@ export interface AwsClients {
   sts: STSClient;
   rds: RDSClient;
   cloudwatch: CloudWatchClient;
+  logs: CloudWatchLogsClient;
   sns: SNSClient;
   xray: XRayClient;
   secrets: SecretsManagerClient;
@@ -27,6 +29,8 @@ export const createAwsClients: AwsClientFactory = (region) => {
   const { RDSClient: Rds } = require("@aws-sdk/client-rds") as typeof import("@aws-sdk/client-rds");
   const { CloudWatchClient: Cw } =
     require("@aws-sdk/client-cloudwatch") as typeof import("@aws-sdk/client-cloudwatch");
+  const { CloudWatchLogsClient: Logs } =
+    require("@aws-sdk/client-cloudwatch-logs") as typeof import("@aws-sdk/client-cloudwatch-logs");
   const { SNSClient: Sns } = require("@aws-sdk/client-sns") as typeof import("@aws-sdk/client-sns");
   const { XRayClient: Xray } =
     require("@aws-sdk/client-xray") as typeof import("@aws-sdk/client-xray");
@@ -37,6 +41,7 @@ export const createAwsClients: AwsClientFactory = (region) => {
     sts: new Sts({ region }),
     rds: new Rds({ region }),
     cloudwatch: new Cw({ region }),
+    logs: new Logs({ region }),
     sns: new Sns({ region }),
     xray: new Xray({ region }),
     secrets: new Sm({ region }),

@@ -41,8 +41,11 @@ Flow (each step stops the deploy when it fails):
                   Any mandatory policy violation stops here: nothing is deployed.
   4. Deploy       asks for confirmation (unless --yes), then pulumi up with the same pack.
   5. Verify       with the AWS SDK: every alarm in output alarmNames exists, has actions on
-                  and is not in ALARM; Performance Insights is on (dbInstanceId); the app
-                  secret (appSecretArn) rotates and is not overdue; email subscriptions on
+                  and is not in ALARM; every log group in logGroupNames exists and expires
+                  after huntaze-api:logRetentionDays (default 30; with a database, an
+                  RDSOSMetrics group that never expires is a warning, with the one-time
+                  fix); Performance Insights is on (dbInstanceId); the app secret
+                  (appSecretArn) rotates and is not overdue; email subscriptions on
                   alarmTopicArn are confirmed (pending ones are a warning, with what to do);
                   GET <apiUrl>/health answers 200 with p95 within the latency target; the
                   X-Ray rule samplingRuleName samples at samplingRate. Printed as a table.
@@ -312,6 +315,7 @@ export async function runDeploy(options: DeployOptions, deps: DeployDeps): Promi
     clock: deps.clock,
     now: deps.now,
     latencyTargetMs: options.latencyTargetMs,
+    logRetentionDays: config.logRetentionDays,
   });
   io.out(renderTable(results));
   const failed = results.filter((r) => r.status === "fail");

@@ -6,6 +6,8 @@ export interface StackOutputs {
   apiUrl?: string;
   alarmTopicArn?: string;
   alarmNames?: string[];
+  /** Every log group the stack creates (Lambda, API Gateway, RDS exports). */
+  logGroupNames?: string[];
   samplingRuleName?: string;
   samplingRate?: number;
   dbInstanceId?: string;
@@ -15,11 +17,11 @@ export interface StackOutputs {
 const str = (v: unknown): string | undefined =>
   typeof v === "string" && v !== "" && v !== "[secret]" ? v : undefined;
 
+const strings = (v: unknown): string[] | undefined =>
+  Array.isArray(v) ? v.filter((n): n is string => typeof n === "string" && n !== "") : undefined;
+
 /** Picks the outputs the tool uses; wrong shapes are treated as absent and reported by the checks. */
 export function readOutputs(raw: Record<string, unknown>): StackOutputs {
-  const alarmNames = Array.isArray(raw.alarmNames)
-    ? raw.alarmNames.filter((n): n is string => typeof n === "string" && n !== "")
-    : undefined;
   const rate =
     typeof raw.samplingRate === "number"
       ? raw.samplingRate
@@ -29,7 +31,8 @@ export function readOutputs(raw: Record<string, unknown>): StackOutputs {
   return {
     apiUrl: str(raw.apiUrl),
     alarmTopicArn: str(raw.alarmTopicArn),
-    alarmNames,
+    alarmNames: strings(raw.alarmNames),
+    logGroupNames: strings(raw.logGroupNames),
     samplingRuleName: str(raw.samplingRuleName),
     samplingRate: rate !== undefined && Number.isFinite(rate) ? rate : undefined,
     dbInstanceId: str(raw.dbInstanceId),

@@ -14,6 +14,9 @@ import {
 import { type CommandRunner, tail } from "./runner";
 
 export const EXPECTED_ACCOUNT_KEY = "huntaze-api:expectedAccountId";
+export const LOG_RETENTION_KEY = "huntaze-api:logRetentionDays";
+/** infra/config.ts's default for {@link LOG_RETENTION_KEY}. */
+export const DEFAULT_LOG_RETENTION_DAYS = 30;
 
 const ok = (name: string, detail: string): CheckResult => ({ name, status: "ok", detail });
 const fail = (name: string, detail: string): CheckResult => ({ name, status: "fail", detail });
@@ -58,6 +61,11 @@ export interface DeployConfig {
   expectedAccountId: string;
   /** Project-relative path of the policy pack config passed to `--policy-pack-config`. */
   policyConfig: string;
+  /**
+   * The retention every stack log group must have in AWS (`huntaze-api:logRetentionDays`).
+   * @default 30
+   */
+  logRetentionDays: number;
 }
 
 export function readDeployConfig(
@@ -91,6 +99,19 @@ export function readDeployConfig(
       ),
     };
   }
+  // infra/config.ts validates the value against CloudWatch's list at preview; here it only has
+  // to be a number the verification can compare with what AWS reports.
+  const retentionText = loaded.config[LOG_RETENTION_KEY];
+  const logRetentionDays =
+    retentionText === undefined ? DEFAULT_LOG_RETENTION_DAYS : Number(retentionText);
+  if (!Number.isInteger(logRetentionDays) || logRetentionDays <= 0) {
+    return {
+      result: fail(
+        name,
+        `${LOG_RETENTION_KEY} must be a whole number of days such as 30 (${loaded.stackFile}, got "${retentionText}"); run \`pulumi config set ${LOG_RETENTION_KEY} 30 --stack ${stackFlag}\``,
+      ),
+    };
+  }
   const policyConfig = path.posix.join("policies", "config", `${shortStack}.json`);
   if (!fs.existsSync(path.join(projectRoot, policyConfig))) {
     return {
@@ -103,9 +124,15 @@ export function readDeployConfig(
   return {
     result: ok(
       name,
-      `${loaded.stackFile}: region ${region}, account ${account}, policy config ${policyConfig}`,
+      `${loaded.stackFile}: region ${region}, account ${account}, policy config ${policyConfig}, log retention ${logRetentionDays} days`,
     ),
-    config: { stackFile: loaded.stackFile, region, expectedAccountId: account, policyConfig },
+    config: {
+      stackFile: loaded.stackFile,
+      region,
+      expectedAccountId: account,
+      policyConfig,
+      logRetentionDays,
+    },
   };
 }
 

@@ -1,4 +1,8 @@
 import { type CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
+import {
+  type CloudWatchLogsClient,
+  DescribeLogGroupsCommand,
+} from "@aws-sdk/client-cloudwatch-logs";
 import { DescribeDBInstancesCommand, type RDSClient } from "@aws-sdk/client-rds";
 import {
   DescribeSecretCommand,
@@ -110,6 +114,136 @@ export async function verifyAlarms(
     return judgeAlarms(outputs.alarmNames, await fetchAlarms(cw, outputs.alarmNames));
   } catch (err) {
     return result("alarms", "fail", describeAwsError(err));
+  }
+}
+
+// ---------------------------------------------------------------- log retention
+
+/** Enhanced Monitoring's account-wide log group, created by RDS without retention. */
+export const OS_METRICS_LOG_GROUP = "RDSOSMetrics";
+const OS_METRICS_DOC = "docs/PRODUCTION_HARDENING.md#enhanced-monitorings-log-group";
+
+export interface LogGroupRetention {
+  name: string;
+  /** Absent when the group never expires (CloudWatch Logs' default). */
+  retentionInDays?: number;
+}
+
+/**
+ * Every group the stack exported must exist and expire after exactly the configured days: a
+ * group that never expires keeps billing storage forever, and a different value means someone
+ * changed it outside Pulumi. `osMetrics` is the account-wide `RDSOSMetrics` group when it was
+ * looked up (`null`: it does not exist yet); no stack owns it by default, so its missing
+ * retention is a warning with the one-time fix, not a failure.
+ */
+export function judgeLogRetention(
+  expected: string[],
+  found: LogGroupRetention[],
+  expectedDays: number,
+  osMetrics?: LogGroupRetention | null,
+): CheckResult {
+  const name = "log-retention";
+  if (expected.length === 0) return result(name, "fail", "stack output `logGroupNames` is empty");
+  const byName = new Map(found.map((g) => [g.name, g]));
+  const wanted = [...new Set(expected)];
+  const missing = wanted.filter((n) => !byName.has(n));
+  const present = wanted.map((n) => byName.get(n)).filter((g): g is LogGroupRetention => !!g);
+  const forever = present.filter((g) => g.retentionInDays === undefined);
+  const different = present.filter(
+    (g) => g.retentionInDays !== undefined && g.retentionInDays !== expectedDays,
+  );
+  const problems: string[] = [];
+  if (missing.length) problems.push(`${missing.length} missing: ${listNames(missing)}`);
+  if (forever.length) {
+    problems.push(
+      `${forever.length} never expire (no retention): ${listNames(forever.map((g) => g.name))}`,
+    );
+  }
+  if (different.length) {
+    problems.push(
+      `${different.length} with another retention: ${different
+        .map(
+          (g) => `${g.name} keeps ${g.retentionInDays} days, the stack config says ${expectedDays}`,
+        )
+        .join("; ")}`,
+    );
+  }
+  const os = judgeOsMetrics(osMetrics);
+  if (problems.length) {
+    const fix = `the stack sets ${expectedDays} days (huntaze-api:logRetentionDays) on each, so they were changed or deleted outside Pulumi: run \`pulumi refresh\` then the deploy`;
+    return result(name, "fail", [problems.join("; "), fix, os?.text].filter(Boolean).join("; "));
+  }
+  const detail = `${present.length} log groups expire after ${expectedDays} days`;
+  return result(name, os?.warn ? "warn" : "ok", os ? `${detail}; ${os.text}` : detail);
+}
+
+function judgeOsMetrics(
+  group: LogGroupRetention | null | undefined,
+): { warn: boolean; text: string } | undefined {
+  if (group === undefined) return undefined;
+  if (group === null) {
+    return {
+      warn: false,
+      text: `${OS_METRICS_LOG_GROUP} does not exist yet (no Enhanced Monitoring data so far); once it does, set its retention once (${OS_METRICS_DOC})`,
+    };
+  }
+  if (group.retentionInDays === undefined) {
+    return {
+      warn: true,
+      text: `the account-wide ${OS_METRICS_LOG_GROUP} group (Enhanced Monitoring) never expires; set its retention once per account and region: \`aws logs put-retention-policy --log-group-name ${OS_METRICS_LOG_GROUP} --retention-in-days 30\` (see ${OS_METRICS_DOC})`,
+    };
+  }
+  return {
+    warn: false,
+    text: `account-wide ${OS_METRICS_LOG_GROUP} expires after ${group.retentionInDays} days`,
+  };
+}
+
+/**
+ * Looks each name up with `logGroupNamePrefix` and keeps only the exact match: a prefix also
+ * returns longer names (`/aws/lambda/x` finds `/aws/lambda/x-worker`), hence the pagination.
+ * Sequential on purpose: DescribeLogGroups has a low per-account rate quota.
+ */
+export async function fetchLogGroups(
+  logs: CloudWatchLogsClient,
+  names: string[],
+): Promise<LogGroupRetention[]> {
+  const groups: LogGroupRetention[] = [];
+  for (const name of new Set(names)) {
+    let nextToken: string | undefined;
+    do {
+      const page = await logs.send(
+        new DescribeLogGroupsCommand({ logGroupNamePrefix: name, nextToken, limit: 50 }),
+      );
+      const match = (page.logGroups ?? []).find((g) => g.logGroupName === name);
+      if (match) {
+        groups.push({ name, retentionInDays: match.retentionInDays });
+        break;
+      }
+      nextToken = page.nextToken;
+    } while (nextToken);
+  }
+  return groups;
+}
+
+export async function verifyLogRetention(
+  logs: CloudWatchLogsClient,
+  outputs: StackOutputs,
+  expectedDays: number,
+): Promise<CheckResult> {
+  const name = "log-retention";
+  if (!outputs.logGroupNames) return missingOutput(name, "logGroupNames", false);
+  try {
+    const found = await fetchLogGroups(logs, outputs.logGroupNames);
+    // RDSOSMetrics only matters with a database, and is judged with the others when this
+    // stack manages it (database.manageOsMetricsLogGroup puts it in logGroupNames).
+    let osMetrics: LogGroupRetention | null | undefined;
+    if (outputs.dbInstanceId && !outputs.logGroupNames.includes(OS_METRICS_LOG_GROUP)) {
+      osMetrics = (await fetchLogGroups(logs, [OS_METRICS_LOG_GROUP]))[0] ?? null;
+    }
+    return judgeLogRetention(outputs.logGroupNames, found, expectedDays, osMetrics);
+  } catch (err) {
+    return result(name, "fail", describeAwsError(err));
   }
 }
 
@@ -409,13 +543,16 @@ export interface VerifyOptions {
   clock: () => number;
   now: () => Date;
   latencyTargetMs: number;
+  /** Retention every stack log group must have (`huntaze-api:logRetentionDays`). */
+  logRetentionDays: number;
 }
 
 /** Runs every check (independent ones in parallel); one failing check never hides the others. */
 export async function verifyStack(options: VerifyOptions): Promise<CheckResult[]> {
   const { clients, outputs } = options;
-  const [alarms, pi, rotation, subs, sampling] = await Promise.all([
+  const [alarms, logRetention, pi, rotation, subs, sampling] = await Promise.all([
     verifyAlarms(clients.cloudwatch, outputs),
+    verifyLogRetention(clients.logs, outputs, options.logRetentionDays),
     verifyPerformanceInsights(clients.rds, outputs),
     verifySecretRotation(clients.secrets, outputs, options.now()),
     verifySubscriptions(clients.sns, outputs),
@@ -427,5 +564,5 @@ export async function verifyStack(options: VerifyOptions): Promise<CheckResult[]
     clock: options.clock,
     targetMs: options.latencyTargetMs,
   });
-  return [alarms, pi, rotation, subs, health, sampling];
+  return [alarms, logRetention, pi, rotation, subs, health, sampling];
 }

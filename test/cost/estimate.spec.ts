@@ -10,9 +10,10 @@ import {
   tracesPerMonth,
 } from "../../tools/cost/estimate";
 import { HOURS_PER_MONTH, PRICES } from "../../tools/cost/prices";
-import type { CapturedResource, ProgramRun } from "../../tools/preview/run-program";
+import type { CapturedResource } from "../../tools/preview/run-program";
 import { runProgram } from "../../tools/preview/run-program";
 import type { LoadedStackConfig } from "../../tools/preview/stack-config";
+import { captured, programRun } from "../support/runs";
 
 const FIXTURE = path.resolve(__dirname, "..", "fixtures", "cost", "program.ts");
 const DAYS = HOURS_PER_MONTH / 24;
@@ -68,35 +69,7 @@ function line(report: CostReport, service: string, itemStart: string): LineItem 
 
 /** A hand-built resource for edge cases the fixture program does not cover. */
 function resource(type: string, name: string, inputs: Record<string, unknown>): CapturedResource {
-  return {
-    urn: `urn:pulumi:t::p::${type}::${name}`,
-    type,
-    name,
-    custom: true,
-    id: `${name}-id`,
-    parent: "",
-    dependencies: [],
-    propertyDependencies: {},
-    provider: "",
-    options: {
-      protect: false,
-      retainOnDelete: false,
-      deleteBeforeReplace: false,
-      ignoreChanges: [],
-      replaceOnChanges: [],
-      additionalSecretOutputs: [],
-      aliases: [],
-      deletedWith: "",
-    },
-    inputs,
-    outputs: {},
-    inputsStruct: undefined as never,
-    outputsStruct: undefined,
-  };
-}
-
-function fakeRun(resources: CapturedResource[]): ProgramRun {
-  return { project: "huntaze-api", stack: "t", resources, outputs: {}, secretOutputs: [] };
+  return captured(type, name, inputs, { outputs: {} });
 }
 
 describe("cost estimate on a small program", () => {
@@ -248,7 +221,7 @@ describe("cost estimate edge cases", () => {
 
   it("prices Performance Insights retention beyond 7 days per vCPU, Multi-AZ counting both instances", () => {
     const report = estimateCost(
-      fakeRun([
+      programRun([
         resource("aws:rds/instance:Instance", "db", {
           instanceClass: "db.t4g.small",
           allocatedStorage: 20,
@@ -276,7 +249,7 @@ describe("cost estimate edge cases", () => {
 
   it("shows a log group that never expires after 12 months and says it keeps growing", () => {
     const report = estimateCost(
-      fakeRun([resource("aws:cloudwatch/logGroup:LogGroup", "forever", { name: "/x" })]),
+      programRun([resource("aws:cloudwatch/logGroup:LogGroup", "forever", { name: "/x" })]),
       defaults,
     );
     const storage = line(report, "CloudWatch Logs", "storage");
@@ -290,7 +263,7 @@ describe("cost estimate edge cases", () => {
       tracingConfig: { mode: "Active" },
     });
     const report = estimateCost(
-      fakeRun([
+      programRun([
         fn,
         resource("aws:lambda/permission:Permission", "perm", {
           function: "api-fn",
@@ -310,7 +283,7 @@ describe("cost estimate edge cases", () => {
 
   it("prices an interface endpoint without subnets in one AZ and says so", () => {
     const report = estimateCost(
-      fakeRun([
+      programRun([
         resource("aws:ec2/vpcEndpoint:VpcEndpoint", "e", {
           vpcEndpointType: "Interface",
           serviceName: "com.amazonaws.us-east-1.kms",
@@ -324,7 +297,7 @@ describe("cost estimate edge cases", () => {
   });
 
   it("notes that prices are us-east-1 when the stack deploys elsewhere", () => {
-    const report = estimateCost(fakeRun([]), defaults, "eu-west-3");
+    const report = estimateCost(programRun([]), defaults, "eu-west-3");
     assert.ok(report.notes.some((n) => n.includes("eu-west-3") && n.includes("us-east-1")));
   });
 });

@@ -6,8 +6,8 @@ import { policies } from "../../policies/src/pack";
 import { loadInProcessAnalyzer, PackDefinitionError } from "../../tools/policy/analyzer";
 import { buildEngineRequests, durationSeconds, toEngineValue } from "../../tools/policy/engine";
 import { evaluatePolicies, projectPack } from "../../tools/policy/evaluate";
+import { captured, programRun, STACK_URN, stackConfig } from "../support/runs";
 import { UNKNOWN } from "./helpers";
-import { captured, programRun, STACK_URN, stackConfig } from "./runs";
 
 const SIG = "4dabf18193072939515e22adb298388d";
 const SECRET = "1b47061264138c4ac30d75fd1eb44270";

@@ -4,8 +4,8 @@ import { evaluatePolicies, type PolicyEvaluation } from "../../tools/policy/eval
 import { connectAnalyzer, type ServedPack, servePolicyPack } from "../../tools/policy/grpc";
 import { runProgram } from "../../tools/preview/run-program";
 import { loadStackConfig } from "../../tools/preview/stack-config";
+import { captured, programRun, stackConfig } from "../support/runs";
 import { UNKNOWN } from "./helpers";
-import { captured, programRun, stackConfig } from "./runs";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 

@@ -7,6 +7,11 @@ import {
   AnalyzerStackConfigureRequest,
   AnalyzeStackRequest,
 } from "@pulumi/pulumi/proto/analyzer_pb";
+import {
+  specialResourceSig as RESOURCE_SIG,
+  specialSigKey as SIG_KEY,
+  unknownValue as UNKNOWN,
+} from "@pulumi/pulumi/runtime/rpc";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { type CapturedResource, type ProgramRun, wireValueOf } from "../preview/run-program";
 import type { LoadedStackConfig } from "../preview/stack-config";
@@ -17,10 +22,6 @@ import type { LoadedStackConfig } from "../preview/stack-config";
  * analyzer_plugin.go): per resource an `AnalyzeRequest` with its inputs, options and provider;
  * once an `AnalyzeStackRequest` with every resource's outputs, parent and dependencies.
  */
-
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /**
  * The engine marshals properties for analyzers with KeepUnknowns, KeepSecrets and

@@ -4,6 +4,15 @@ import type {
   RegisterResourceRequest,
   RegisterResourceResponse,
 } from "@pulumi/pulumi/proto/resource_pb";
+import {
+  specialArchiveSig as ARCHIVE_SIG,
+  specialAssetSig as ASSET_SIG,
+  specialOutputValueSig as OUTPUT_VALUE_SIG,
+  specialResourceSig as RESOURCE_SIG,
+  specialSecretSig as SECRET_SIG,
+  specialSigKey as SIG_KEY,
+  unknownValue as UNKNOWN,
+} from "@pulumi/pulumi/runtime/rpc";
 import { type Struct, Struct as StructCtor } from "google-protobuf/google/protobuf/struct_pb";
 import { createAwsMocks } from "./mocks";
 import type { LoadedStackConfig } from "./stack-config";
@@ -63,14 +72,6 @@ export class ProgramError extends Error {
     this.name = "ProgramError";
   }
 }
-
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
-const ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17";
-const ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7";
-const OUTPUT_VALUE_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /** Wire-format property value → JSON a human (or `--json`) can read, never revealing secrets. */
 export function toPlain(value: unknown): unknown {

@@ -11,51 +11,20 @@
  * Every measurement is a fresh process, repetitions are interleaved (floor, prod, staging in a
  * rotating order) so that machine noise hits all of them alike, and medians are compared.
  */
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { bundleFunction } from "../../infra/lib/bundle";
 import type { BenchSection } from "./index";
+import { infraSdkLoadScript, median, timeNodeProcess } from "./measure";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const EMPTY_PROGRAM = path.join(ROOT, ".build", "bench", "empty-program.ts");
 const TARGET_RATIO = 1.5;
-/** The @pulumi/aws modules infra/ imports (per service, never the all-services index). */
-const AWS_MODULES = [
-  "apigateway",
-  "cloudwatch",
-  "getCallerIdentity",
-  "iam",
-  "kms",
-  "lambda",
-  "sns",
-  "sqs",
-  "xray",
-];
 
 interface Measurement {
   label: string;
+  /** Arguments of `node`, run from the project root. */
   command: string[];
-}
-
-function timeOnce(command: string[]): number {
-  const started = process.hrtime.bigint();
-  const result = spawnSync(command[0]!, command.slice(1), {
-    cwd: ROOT,
-    stdio: ["ignore", "ignore", "pipe"],
-    encoding: "utf8",
-  });
-  const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  if (result.status !== 0) {
-    throw new Error(`${command.join(" ")} exited ${result.status}: ${result.stderr.trim()}`);
-  }
-  return ms;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 function bundleMedian(name: string, entry: string, reps: number): { ms: number; bytes: number } {
@@ -83,27 +52,21 @@ export const section: BenchSection = {
     const reps = Number(process.env.BENCH_REPS ?? 9);
     fs.mkdirSync(path.dirname(EMPTY_PROGRAM), { recursive: true });
     fs.writeFileSync(EMPTY_PROGRAM, "export {};\n");
-    const node = process.execPath;
     const measurements: Measurement[] = [
       {
         label: "floor: node -e require @pulumi/pulumi + @pulumi/aws",
-        command: [node, "-e", "require('@pulumi/pulumi'); require('@pulumi/aws')"],
+        command: ["-e", "require('@pulumi/pulumi'); require('@pulumi/aws')"],
       },
       {
         // Context: what the program itself imports instead of the all-services index.
         label: "context: @pulumi/pulumi + the per-service modules infra imports",
-        command: [
-          node,
-          "-e",
-          `require('@pulumi/pulumi'); for (const m of ${JSON.stringify(AWS_MODULES)}) require('@pulumi/aws/' + m)`,
-        ],
+        command: ["-e", infraSdkLoadScript()],
       },
       {
         // Context: the preview command itself (stack config, mock runtime, policy pack, report)
         // on a program that declares nothing; the difference to the rows below is the program.
         label: "context: preview of an empty program (harness + policy pack)",
         command: [
-          node,
           "tools/bin/ts-run.js",
           "tools/preview/cli.ts",
           "--stack",
@@ -114,18 +77,18 @@ export const section: BenchSection = {
       },
       ...["prod", "staging"].map((stack) => ({
         label: `preview --stack ${stack}`,
-        command: [node, "tools/bin/ts-run.js", "tools/preview/cli.ts", "--stack", stack],
+        command: ["tools/bin/ts-run.js", "tools/preview/cli.ts", "--stack", stack],
       })),
     ];
 
     // Warm-up: fills the bundle and transform caches and the OS file cache.
-    for (const m of measurements) timeOnce(m.command);
+    for (const m of measurements) timeNodeProcess(m.command);
 
     const samples = new Map<string, number[]>(measurements.map((m) => [m.label, []]));
     for (let rep = 0; rep < reps; rep++) {
       for (let k = 0; k < measurements.length; k++) {
         const m = measurements[(rep + k) % measurements.length]!;
-        samples.get(m.label)!.push(timeOnce(m.command));
+        samples.get(m.label)!.push(timeNodeProcess(m.command));
       }
       log(`  repetition ${rep + 1}/${reps} done`);
     }

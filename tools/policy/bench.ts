@@ -6,35 +6,17 @@
  * - in fresh processes: what loading the pack and its driver adds to loading the Pulumi SDKs
  *   the program needs (the pack's own `@pulumi/aws` class modules and `@pulumi/policy`).
  */
-import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import type { BenchSection } from "../bench/index";
+import { infraSdkLoadScript, median, timeNodeProcess } from "../bench/measure";
 import { runProgram } from "../preview/run-program";
 import { loadStackConfig } from "../preview/stack-config";
 import { evaluatePolicies } from "./evaluate";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
 function ms(started: bigint): number {
   return Number(process.hrtime.bigint() - started) / 1e6;
-}
-
-function timeProcess(args: string[]): number {
-  const started = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, args, {
-    cwd: ROOT,
-    stdio: ["ignore", "ignore", "pipe"],
-    encoding: "utf8",
-  });
-  if (result.status !== 0)
-    throw new Error(`node ${args.join(" ")} exited ${result.status}: ${result.stderr}`);
-  return ms(started);
 }
 
 export const section: BenchSection = {
@@ -77,15 +59,14 @@ export const section: BenchSection = {
       );
     }
 
-    const sdk =
-      "require('@pulumi/pulumi'); for (const m of ['apigateway','cloudwatch','iam','kms','lambda','sns','sqs','xray']) require('@pulumi/aws/' + m)";
+    const sdk = infraSdkLoadScript();
     const withPack = `${sdk}; require('./tools/bin/register'); require('./tools/policy/evaluate')`;
     const floor: number[] = [];
     const loaded: number[] = [];
     for (let i = 0; i < reps; i++) {
       // Interleaved so machine noise hits both alike.
-      floor.push(timeProcess(["-e", sdk]));
-      loaded.push(timeProcess(["-e", withPack]));
+      floor.push(timeNodeProcess(["-e", sdk]));
+      loaded.push(timeNodeProcess(["-e", withPack]));
     }
     const f = median(floor);
     const l = median(loaded);

@@ -23,7 +23,7 @@ import { DEFAULT_RUNBOOK_BASE_URL } from "./lib/runbook";
 
 export { ConfigError } from "./lib/config-reader";
 
-/** Keys in this project's namespace read by tools (see /tmp/CONTRACTS.md), not the program. */
+/** Keys in this project's namespace read by tools (the deploy tool and the cost estimate), not the program. */
 export const TOOL_ONLY_KEYS = ["costAssumptions", "expectedAccountId"] as const;
 
 export const STAGES = ["prod", "staging"] as const;

@@ -1,6 +1,6 @@
 /**
- * huntaze-api: read the typed stack config, compose the components, export the outputs named in
- * CONTRACTS.md (the deploy tool reads them). Everything else lives in `components/` and `lib/`.
+ * huntaze-api: read the typed stack config, compose the components, export the outputs the deploy
+ * tool reads (docs/CONFIGURATION.md lists them). Everything else lives in `components/` and `lib/`.
  */
 import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
 import * as pulumi from "@pulumi/pulumi";
@@ -61,7 +61,7 @@ const key = new EncryptionKey("key", {
   ],
 });
 
-// ---- Data tier: network, keys, database, secrets (issue 5) ----
+// ---- Data tier: network, keys, database, secrets ----
 
 const network = new Network("network", {
   namePrefix: naming.prefix,
@@ -347,7 +347,7 @@ export const logGroupNames = [
 export const alarmNames = [...alarms.alarmNames, ...dbAlarms.alarmNames];
 export const samplingRuleName = tracing.samplingRule.ruleName;
 export const samplingRate = tracing.fixedRate;
-// Data tier (names per /tmp/CONTRACTS.md): identifiers and ARNs, never a secret value.
+// Data tier: identifiers and ARNs, never a secret value.
 export const dbInstanceId = database.instance.identifier;
 export const dbEndpoint = database.endpoint;
 export const appSecretArn = dbSecrets.appSecretArn;

@@ -1,6 +1,5 @@
 /**
- * The functions' environment, read once and typed (the contract is in /tmp/CONTRACTS.md and the
- * README). Secrets never travel in variables: only ARNs do, plus `DATABASE_URL`/`ACCELERATE_URL`
+ * The functions' environment, read once and typed (the contract is in docs/HANDLERS.md). Secrets never travel in variables: only ARNs do, plus `DATABASE_URL`/`ACCELERATE_URL`
  * for local runs and tests. Bad values fail loudly with the variable's name and the fix.
  */
 

@@ -41,9 +41,9 @@ export const packName = "huntaze-api";
 export const packEnforcementLevel: EnforcementLevel = "mandatory";
 
 export const packDescription =
-  "Blocks huntaze-api deploys that would weaken production: log retention, alarms with actions, secrets on customer-managed keys and rotated, and the further AWS guards of issue 3.";
+  "Blocks huntaze-api deploys that would weaken production: log retention, alarms with actions, secrets on customer-managed keys and rotated, and further AWS guards mirroring Checkov, cdk-nag and AWS Config.";
 
-/** In README order: retention, alarms, secrets, further guards. */
+/** In docs/POLICIES.md order: retention, alarms, secrets, further guards. */
 export const policies: Policies = [
   cloudwatchLogGroupRetention,
   lambdaManagedLogGroup,

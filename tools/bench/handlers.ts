@@ -84,7 +84,7 @@ interface Bundled {
   parts: Array<[string, number]>;
 }
 
-/** Size target of issue 4 for the API function's code, in bytes (decimal MB, like Lambda's quotas). */
+/** Size target for the API function's code, in bytes (decimal MB, like Lambda's quotas). */
 const BUNDLE_TARGET_BYTES = 3_000_000;
 
 /** Bundled by the infra's own bundler (infra/lib/bundle.ts), so the size is the deployed one. */

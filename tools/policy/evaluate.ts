@@ -45,6 +45,12 @@ export function stackPolicyConfigFile(stack: string): string {
 export interface PolicyViolation {
   policy: string;
   level: EnforcementLevel;
+  /**
+   * The policy read a value that is unknown during preview and could not decide ("can't run
+   * policy … during preview"). The library reports that as advisory; a mandatory policy that
+   * cannot decide is a failure here, since stack policies only gate at preview.
+   */
+  cannotRun: boolean;
   /** URN of the resource the violation is about. */
   resource: string;
   resourceType: string;
@@ -161,6 +167,11 @@ async function analyze(
   await transport.configure(configureRequest(config));
 
   const byUrn = new Map(requests.analyze.map((r) => [r.getUrn(), r]));
+  const packLevels = new Map(
+    info.getPoliciesList().map((p) => [p.getName(), levelName(p.getEnforcementlevel())]),
+  );
+  const configuredLevel = (policy: string): EnforcementLevel | undefined =>
+    config[policy]?.enforcementLevel ?? packLevels.get(policy);
   const stackUrn = run.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn ?? "";
   const violations: PolicyViolation[] = [];
   const collect = (resp: AnalyzeResponse, urnOf: (d: AnalyzeDiagnostic) => string) => {
@@ -173,14 +184,20 @@ async function analyze(
         ? d.getMessage().slice(prefix.length)
         : d.getMessage();
       const level = levelName(d.getEnforcementlevel());
+      const policy = d.getPolicyname();
+      const cannotRun = isCannotRun(message);
+      const configured = configuredLevel(policy);
+      const failsClosed =
+        cannotRun && (configured === "mandatory" || configured === "remediate");
       violations.push({
-        policy: d.getPolicyname(),
+        policy,
         // The engine reports a violation of a remediate policy as mandatory.
-        level: level === "remediate" ? "mandatory" : level,
+        level: failsClosed || level === "remediate" ? "mandatory" : level,
+        cannotRun,
         resource: urn,
         resourceType: req?.getType() ?? "",
         resourceName: req?.getName() ?? "",
-        message,
+        message: failsClosed ? `${message}\n${CANNOT_RUN_ADVICE}` : message,
       });
     }
   };
@@ -225,6 +242,15 @@ async function analyze(
     resourcesAnalyzed: requests.analyze.length,
   };
 }
+
+/** How `@pulumi/policy` words a policy that read an unknown value (server.js). */
+export function isCannotRun(message: string): boolean {
+  return /^can't run (policy|remediation) '[^']+' from policy pack .* during preview:/.test(message);
+}
+
+/** What a user must do when a mandatory policy cannot decide at preview. */
+export const CANNOT_RUN_ADVICE =
+  "A mandatory policy that cannot run during preview does not gate the deploy (stack policies run after every step of `pulumi up`): make the value it reads known at preview (set it as an input of the resource, or link the resources through outputs so the dependency shows), or fix the policy to decide from inputs and dependencies.";
 
 export function mandatoryViolations(evaluation: PolicyEvaluation): PolicyViolation[] {
   return evaluation.violations.filter((v) => v.level === "mandatory");

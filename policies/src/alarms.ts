@@ -24,6 +24,7 @@ import {
   schema,
   validateUnlessExempt,
 } from "./lib/config";
+import { knownOrUndefined } from "./lib/known";
 import { ALARM_DIMENSION_PROPERTIES, alarmWatches, literalDimensionValues } from "./lib/metrics";
 import { dependsVia, label, ofType, referencedVia } from "./lib/stack";
 
@@ -45,7 +46,10 @@ function alarmRefersTo(
 function nameOf(r: PolicyResource, property = "name"): () => string[] {
   let cached: string[] | undefined;
   return () => {
-    cached ??= [r.props[property]].filter((v): v is string => typeof v === "string");
+    // Names are inputs (or auto-names), known at preview; ids are not, and then match nothing.
+    cached ??= [knownOrUndefined(() => r.props[property])].filter(
+      (v): v is string => typeof v === "string",
+    );
     return cached;
   };
 }

@@ -187,8 +187,7 @@ async function analyze(
       const policy = d.getPolicyname();
       const cannotRun = isCannotRun(message);
       const configured = configuredLevel(policy);
-      const failsClosed =
-        cannotRun && (configured === "mandatory" || configured === "remediate");
+      const failsClosed = cannotRun && (configured === "mandatory" || configured === "remediate");
       violations.push({
         policy,
         // The engine reports a violation of a remediate policy as mandatory.
@@ -245,7 +244,9 @@ async function analyze(
 
 /** How `@pulumi/policy` words a policy that read an unknown value (server.js). */
 export function isCannotRun(message: string): boolean {
-  return /^can't run (policy|remediation) '[^']+' from policy pack .* during preview:/.test(message);
+  return /^can't run (policy|remediation) '[^']+' from policy pack .* during preview:/.test(
+    message,
+  );
 }
 
 /** What a user must do when a mandatory policy cannot decide at preview. */

@@ -46,7 +46,7 @@ function checkPath(kind: "asset" | "archive", file: string, workDir: string): st
 /** Every asset and archive inside a wire-format value, nested archives included. */
 function walk(value: unknown, at: string, workDir: string, problems: Problem[]): void {
   if (Array.isArray(value)) {
-    value.forEach((v, i) => walk(v, `${at}[${i}]`, workDir, problems));
+    for (const [i, v] of value.entries()) walk(v, `${at}[${i}]`, workDir, problems);
     return;
   }
   if (value === null || typeof value !== "object") return;

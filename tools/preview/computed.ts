@@ -57,13 +57,13 @@ function members(body: string, readonly: boolean): Map<string, string> {
   const start = readonly ? /^ {4}readonly (\w+)\??: /gm : /^ {4}(\w+)\??: /gm;
   const found = [...body.matchAll(start)];
   const result = new Map<string, string>();
-  found.forEach((m, i) => {
+  for (const [i, m] of found.entries()) {
     const from = (m.index ?? 0) + m[0].length;
     const to = i + 1 < found.length ? (found[i + 1].index ?? body.length) : body.length;
     // A type runs to its `;`, possibly over several lines; the next member's TSDoc follows it.
     const text = body.slice(from, to).replace(/\/\*\*[\s\S]*?\*\//g, "");
     result.set(m[1], text.trim().replace(/;$/, ""));
-  });
+  }
   return result;
 }
 

@@ -24,7 +24,6 @@ import {
   schema,
   validateUnlessExempt,
 } from "./lib/config";
-import { knownOrUndefined } from "./lib/known";
 import { ALARM_DIMENSION_PROPERTIES, alarmWatches, literalDimensionValues } from "./lib/metrics";
 import { dependsVia, label, ofType, referencedVia } from "./lib/stack";
 
@@ -46,10 +45,7 @@ function alarmRefersTo(
 function nameOf(r: PolicyResource, property = "name"): () => string[] {
   let cached: string[] | undefined;
   return () => {
-    // Names are inputs (or auto-names), known at preview; ids are not, and then match nothing.
-    cached ??= [knownOrUndefined(() => r.props[property])].filter(
-      (v): v is string => typeof v === "string",
-    );
+    cached ??= [r.props[property]].filter((v): v is string => typeof v === "string");
     return cached;
   };
 }

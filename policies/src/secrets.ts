@@ -155,7 +155,8 @@ export const secretsmanagerSecretRotation: StackValidationPolicy = {
           ["secretId"],
           secrets,
           () => [rotation.props.secretId].filter((v): v is string => typeof v === "string"),
-          // A secret's ARN is unknown until it exists; its name is an input.
+          // A secret's ARN ends in 6 characters AWS picks on create: no literal written before
+          // the secret exists can be it, so an unknown ARN matches nothing.
           (value, secret) =>
             value === knownOrUndefined(() => secret.props.name) ||
             value === knownOrUndefined(() => secret.props.arn),

@@ -47,8 +47,8 @@ export function label(kind: string, r: { name: string }): string {
  * The resources of type `targetClass` that `r` refers to through `properties`: by dependency,
  * or, for literal values, by `matches(literalValue, candidate)`. A property unknown at preview
  * without dependencies is one the provider computes because the program left it unset: it
- * refers to nothing. A candidate whose compared value is unknown (an ARN or id not created yet)
- * cannot be what a literal names.
+ * refers to nothing. Comparing a literal with a candidate's unknown identity cannot be decided at
+ * preview: `matches` throws, and the policy reports that it cannot run.
  */
 export function referencedVia(
   r: PolicyResource,
@@ -64,5 +64,5 @@ export function referencedVia(
   }
   const values = knownOrUndefined(literalValues) ?? [];
   if (values.length === 0) return [];
-  return candidates.filter((c) => values.some((v) => knownOrUndefined(() => matches(v, c))));
+  return candidates.filter((c) => values.some((v) => matches(v, c)));
 }

@@ -36,7 +36,7 @@ describe("the offline evaluator drives @pulumi/policy's analyzer like the engine
     assert.equal(v?.cannotRun, true);
     assert.match(
       v?.message ?? "",
-      /^can't run policy 'secretsmanager-secret-rotation' from policy pack 'huntaze-api@v0\.1\.0' during preview: boolean value at \.rotationEnabled can't be known during preview\n/,
+      /^can't run policy 'secretsmanager-secret-rotation' from policy pack 'huntaze-api@v0\.1\.0' during preview: string value at \.rotationEnabled can't be known during preview\n/,
     );
     assert.match(v?.message ?? "", /make the value it reads known at preview/);
     assert.equal(mandatoryViolations(result).length, 1);

@@ -11,6 +11,7 @@ import { packDescription, packEnforcementLevel, packName, policies } from "../..
 import type { ProgramRun } from "../preview/run-program";
 import type { LoadedStackConfig } from "../preview/stack-config";
 import { type AnalyzerTransport, loadInProcessAnalyzer, type PackDefinition } from "./analyzer";
+import { CANNOT_RUN_ADVICE, isCannotRun } from "./cannot-run";
 import {
   configureRequest,
   type ReconciledConfig,
@@ -18,6 +19,8 @@ import {
   reconcilePolicyConfig,
 } from "./config";
 import { buildEngineRequests } from "./engine";
+
+export { CANNOT_RUN_ADVICE, isCannotRun };
 
 const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 export const POLICIES_DIR = path.join(PROJECT_ROOT, "policies");
@@ -241,17 +244,6 @@ async function analyze(
     resourcesAnalyzed: requests.analyze.length,
   };
 }
-
-/** How `@pulumi/policy` words a policy that read an unknown value (server.js). */
-export function isCannotRun(message: string): boolean {
-  return /^can't run (policy|remediation) '[^']+' from policy pack .* during preview:/.test(
-    message,
-  );
-}
-
-/** What a user must do when a mandatory policy cannot decide at preview. */
-export const CANNOT_RUN_ADVICE =
-  "A mandatory policy that cannot run during preview does not gate the deploy (stack policies run after every step of `pulumi up`): make the value it reads known at preview (set it as an input of the resource, or link the resources through outputs so the dependency shows), or fix the policy to decide from inputs and dependencies.";
 
 export function mandatoryViolations(evaluation: PolicyEvaluation): PolicyViolation[] {
   return evaluation.violations.filter((v) => v.level === "mandatory");

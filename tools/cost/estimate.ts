@@ -262,8 +262,7 @@ function classifyFunctions(resources: CapturedResource[], a: CostAssumptions): F
           r.inputs.principal === "apigateway.amazonaws.com" &&
           links(r, "function", fn)) ||
         (r.type === "aws:apigateway/integration:Integration" && links(r, "uri", fn)) ||
-        (r.type === "aws:apigatewayv2/integration:Integration" &&
-          links(r, "integrationUri", fn)),
+        (r.type === "aws:apigatewayv2/integration:Integration" && links(r, "integrationUri", fn)),
     ),
   );
   return functions.map((fn) => {

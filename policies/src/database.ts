@@ -230,7 +230,9 @@ export const rdsDeletionProtection: ResourceValidationPolicy = {
       if (requireDeletionProtection && db.deletionProtection !== true) {
         report("RDS instance must enable deletion protection (deletionProtection: true).");
       }
-      if (requireFinalSnapshot && (db.skipFinalSnapshot === true || !db.finalSnapshotIdentifier)) {
+      // An identifier unknown at preview is built from another resource's output: it is set.
+      const snapshotId = readKnown(() => db.finalSnapshotIdentifier);
+      if (requireFinalSnapshot && (db.skipFinalSnapshot === true || !snapshotId)) {
         report(
           "RDS instance must take a final snapshot when deleted (skipFinalSnapshot: false and a finalSnapshotIdentifier).",
         );

@@ -161,9 +161,11 @@ for (const stack of ["prod", "staging"] as const) {
         assert.equal(i.multiAz, expected.multiAz);
         assert.equal(i.deletionProtection, expected.deletionProtection);
         assert.equal(i.skipFinalSnapshot, !expected.finalSnapshot);
+        // Named after the generated parameter group: unique per instance and major version.
+        const group = ofType(run, "aws:rds/parameterGroup:ParameterGroup")[0]!;
         assert.equal(
           i.finalSnapshotIdentifier,
-          expected.finalSnapshot ? `huntaze-api-${stack}-final` : undefined,
+          expected.finalSnapshot ? `${String(group.outputs.name)}-final` : undefined,
         );
         assert.equal(i.backupRetentionPeriod, expected.backupDays);
         assert.equal(i.autoMinorVersionUpgrade, true);

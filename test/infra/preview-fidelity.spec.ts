@@ -146,6 +146,60 @@ describe("the offline preview runs the program as the Pulumi engine does", () =>
     }
   });
 
+  it("still blocks programs that rely on values AWS computes, and passes the same program linked through outputs", async () => {
+    const program = (withAlarm: boolean) =>
+      [
+        'import * as cloudwatch from "@pulumi/aws/cloudwatch";',
+        'import * as secretsmanager from "@pulumi/aws/secretsmanager";',
+        'import * as sns from "@pulumi/aws/sns";',
+        'import * as sqs from "@pulumi/aws/sqs";',
+        'const topic = new sns.Topic("alerts", {});',
+        'const dlq = new sqs.Queue("jobs-dlq", {});',
+        'new sqs.Queue("jobs", { redrivePolicy: dlq.arn.apply((arn) => JSON.stringify({ deadLetterTargetArn: arn, maxReceiveCount: 5 })) });',
+        withAlarm
+          ? 'new cloudwatch.MetricAlarm("dlq-depth", { namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", dimensions: { QueueName: dlq.name }, statistic: "Maximum", period: 60, evaluationPeriods: 1, threshold: 0, comparisonOperator: "GreaterThanThreshold", alarmActions: [topic.arn] });'
+          : "",
+        'const secret = new secretsmanager.Secret("app", {});',
+        `new secretsmanager.SecretRotation("app-rotation", { secretId: secret.id, rotationLambdaArn: "arn:aws:lambda:us-east-1:123456789012:function:rotator", rotationRules: { automaticallyAfterDays: ${withAlarm ? 30 : 400} } });`,
+        "",
+      ].join("\n");
+    for (const compliant of [false, true]) {
+      const dir = programDir({ "index.ts": program(compliant) });
+      try {
+        const result = await preview(
+          "--stack",
+          "prod",
+          "--json",
+          "--program",
+          path.join(dir, "index.ts"),
+        );
+        const doc = JSON.parse(result.out) as PreviewDocument;
+        const of = (policy: string) => doc.violations.filter((v) => v.policy === policy);
+        assert.deepEqual(
+          doc.violations.filter((v) => v.cannotRun),
+          [],
+          "every policy decided at preview",
+        );
+        if (compliant) {
+          assert.deepEqual(of("dlq-depth-alarm"), []);
+          assert.deepEqual(of("secretsmanager-secret-rotation"), []);
+        } else {
+          assert.match(
+            of("dlq-depth-alarm")[0]?.message ?? "",
+            /Dead-letter queue "jobs-dlq" must have a depth alarm/,
+          );
+          assert.match(
+            of("secretsmanager-secret-rotation")[0]?.message ?? "",
+            /must rotate at least every 30 days \(it allows 400\)/,
+          );
+          assert.equal(of("dlq-depth-alarm")[0]?.level, "mandatory");
+        }
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  });
+
   it("reads main from Pulumi.yaml the way the engine does: a file runs from its directory, a directory from itself", () => {
     assert.deepEqual(projectMain(PROJECT_ROOT), {
       program: path.join(PROJECT_ROOT, "infra", "index.ts"),

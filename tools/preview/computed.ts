@@ -23,6 +23,60 @@ export interface ComputedOutputs {
 const NONE: ComputedOutputs = { outputOnly: new Set(), computedInputs: new Set() };
 const cache = new Map<string, ComputedOutputs>();
 
+/**
+ * Parsing the declarations of the ~55 types a stack uses costs ~20 ms per preview; the result
+ * only changes with the installed SDK, so it is kept in `.build/preview/` keyed on its version.
+ */
+const DISK_CACHE = path.resolve(
+  __dirname,
+  "..",
+  "..",
+  ".build",
+  "preview",
+  "computed-outputs.json",
+);
+
+interface DiskCache {
+  /** `@pulumi/<pkg>` versions the entries were read from. */
+  versions: Record<string, string>;
+  types: Record<string, { outputOnly: string[]; computedInputs: string[] }>;
+}
+
+let disk: DiskCache | undefined;
+let diskDirty = false;
+
+function sdkVersion(pkg: string): string | undefined {
+  try {
+    return (require(`@pulumi/${pkg}/package.json`) as { version: string }).version;
+  } catch {
+    return undefined;
+  }
+}
+
+function loadDisk(): DiskCache {
+  if (disk) return disk;
+  try {
+    disk = JSON.parse(fs.readFileSync(DISK_CACHE, "utf8")) as DiskCache;
+  } catch {
+    disk = { versions: {}, types: {} };
+  }
+  return disk;
+}
+
+/** Writes the entries parsed by this process, if any (called once a program has run). */
+export function saveComputedOutputs(): void {
+  if (!diskDirty || !disk) return;
+  try {
+    fs.mkdirSync(path.dirname(DISK_CACHE), { recursive: true });
+    const tmp = `${DISK_CACHE}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(disk));
+    fs.renameSync(tmp, DISK_CACHE);
+    diskDirty = false;
+  } catch {
+    // A read-only checkout only loses the cache.
+  }
+}
+
 /** `aws:sqs/queue:Queue` → `<@pulumi/aws>/sqs/queue.d.ts` and `Queue`; undefined for other shapes. */
 function declarationOf(type: string): { file: string; className: string } | undefined {
   const m = /^([a-z0-9-]+):([A-Za-z0-9_]+)\/([A-Za-z0-9_]+):([A-Za-z0-9_]+)$/.exec(type);
@@ -87,12 +141,36 @@ export function computedOutputsFromDeclaration(text: string, className: string):
 /** The computed outputs of a resource type; none for components and types without an SDK here. */
 export function computedOutputs(type: string): ComputedOutputs {
   let result = cache.get(type);
-  if (!result) {
+  if (result) return result;
+  const pkg = type.split(":")[0] ?? "";
+  const version = sdkVersion(pkg);
+  const stored = loadDisk();
+  const entry = version && stored.versions[pkg] === version ? stored.types[type] : undefined;
+  if (entry) {
+    result = {
+      outputOnly: new Set(entry.outputOnly),
+      computedInputs: new Set(entry.computedInputs),
+    };
+  } else {
     const decl = declarationOf(type);
     result = decl
       ? computedOutputsFromDeclaration(fs.readFileSync(decl.file, "utf8"), decl.className)
       : NONE;
-    cache.set(type, result);
+    if (version) {
+      if (stored.versions[pkg] !== version) {
+        // Another SDK version: every entry of that package is stale.
+        for (const key of Object.keys(stored.types)) {
+          if (key.startsWith(`${pkg}:`)) delete stored.types[key];
+        }
+        stored.versions[pkg] = version;
+      }
+      stored.types[type] = {
+        outputOnly: [...result.outputOnly],
+        computedInputs: [...result.computedInputs],
+      };
+      diskDirty = true;
+    }
   }
+  cache.set(type, result);
   return result;
 }

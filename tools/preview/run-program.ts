@@ -15,6 +15,7 @@ import {
 } from "@pulumi/pulumi/runtime/rpc";
 import { type Struct, Struct as StructCtor } from "google-protobuf/google/protobuf/struct_pb";
 import { checkAssets } from "./assets";
+import { saveComputedOutputs } from "./computed";
 import { createAwsMocks } from "./mocks";
 import type { LoadedStackConfig } from "./stack-config";
 
@@ -349,6 +350,7 @@ export async function runProgram(options: RunProgramOptions): Promise<ProgramRun
     process.off("unhandledRejection", onUnhandled);
   }
 
+  saveComputedOutputs();
   const resources = order.map((urn) => captured.get(urn)!);
   // The engine hashes every asset and archive when the resource registers; a missing one fails.
   try {

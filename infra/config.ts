@@ -106,6 +106,12 @@ export interface DatabaseSettings {
   deletionProtection: boolean;
   /** Take a final snapshot when the instance is deleted. */
   finalSnapshot: boolean;
+  /**
+   * Apply instance changes now instead of in the maintenance window: set it for the deploy of a
+   * major engineVersion upgrade (the old parameter group is deleted once the instance left it).
+   * @default false
+   */
+  applyImmediately: boolean;
   backupRetentionDays: number;
   /** 7 (free), 31 × months up to 713, or 731. */
   performanceInsightsRetentionDays: number;
@@ -399,6 +405,7 @@ function readDatabase(r: ConfigReader): DatabaseSettings {
         multiAz: f.boolean("multiAz", true),
         deletionProtection: f.boolean("deletionProtection", true),
         finalSnapshot: f.boolean("finalSnapshot", true),
+        applyImmediately: f.boolean("applyImmediately", false),
         backupRetentionDays: f.number(
           "backupRetentionDays",
           {

@@ -51,8 +51,13 @@ export interface DatabaseArgs {
   masterUsername: string;
   multiAz: boolean;
   deletionProtection: boolean;
-  /** Take a final snapshot (`<identifier>-final`) on delete. */
+  /** Take a final snapshot (`<parameter group name>-final`, unique per instance) on delete. */
   finalSnapshot: boolean;
+  /**
+   * Apply changes immediately instead of in the maintenance window; needed by the deploy of a
+   * major engineVersion upgrade. @default false
+   */
+  applyImmediately?: boolean;
   backupRetentionDays: number;
   /** 7 (free), 31 × months up to 713, or 731. */
   performanceInsightsRetentionDays: number;
@@ -223,7 +228,11 @@ export class Database extends pulumi.ComponentResource {
       return new ParameterGroup(
         `${name}-params`,
         {
-          name: args.identifier,
+          // A prefix, not a name: \`family\` forces replacement (a major engineVersion change),
+          // and Pulumi creates the replacement before deleting the old group, so a fixed name
+          // would fail with DBParameterGroupAlreadyExists. The family in the prefix says which
+          // major version a group is for when both exist during the upgrade.
+          namePrefix: `${args.identifier}-${family}-`,
           family,
           description: `${args.identifier}: TLS only, slow statements logged`,
           parameters,
@@ -315,10 +324,21 @@ export class Database extends pulumi.ComponentResource {
           copyTagsToSnapshot: true,
           deleteAutomatedBackups: !args.deletionProtection,
           deletionProtection: args.deletionProtection,
+          // RDS refuses a major engineVersion change without it. Always on: RDS never upgrades
+          // a major version by itself; only a reviewed change of database.engineVersion in the
+          // stack config does, and the parameter group of the new family comes with it.
+          allowMajorVersionUpgrade: true,
           skipFinalSnapshot: !args.finalSnapshot,
-          finalSnapshotIdentifier: args.finalSnapshot ? `${args.identifier}-final` : undefined,
-          // Changes wait for the maintenance window unless someone applies them on purpose.
-          applyImmediately: false,
+          // Unique per instance and major version (the parameter group's generated name): a
+          // fixed `<identifier>-final` makes the second delete of a re-created stack fail with
+          // DBSnapshotAlreadyExists and leaves the instance behind.
+          finalSnapshotIdentifier: args.finalSnapshot
+            ? parameterGroup.name.apply((group) => `${group}-final`)
+            : undefined,
+          // Changes wait for the maintenance window unless the stack config asks otherwise
+          // (database.applyImmediately, needed for the deploy of a major version upgrade: the
+          // old parameter group can only be deleted once the instance has left it).
+          applyImmediately: args.applyImmediately ?? false,
         },
         // Enhanced Monitoring fails to start if the role cannot yet publish; the log groups must
         // exist before RDS first publishes, or it creates its own that never expire.

@@ -76,8 +76,10 @@ export interface Bundle {
   /** Directory holding `index.js` (and any files a loader emitted): the function's code. */
   dir: string;
   /**
-   * `dir` relative to the project root (the working directory of `pulumi up`), so the
-   * archive's recorded path is the same on every machine and only its content decides a diff.
+   * `dir` relative to the program's working directory when the bundle was made. The engine runs
+   * a program whose `main` is `infra/index.ts` from `infra/` and resolves and hashes archive
+   * paths from there, so this is `../.build/lambda/<name>-<hash>`: the same on every machine,
+   * and only the content decides a diff.
    */
   archivePath: string;
   /** SHA-256 (hex) over the output files' names and bytes. */
@@ -153,9 +155,11 @@ function buildOptions(
   };
 }
 
+/** `dir` as the engine will resolve it: from the working directory the program runs in. */
 function archivePathOf(dir: string): string {
-  const rel = path.relative(PROJECT_ROOT, dir);
-  return rel.startsWith("..") || path.isAbsolute(rel) ? dir : rel.split(path.sep).join("/");
+  const rel = path.relative(process.cwd(), dir);
+  // Only another drive (Windows) leaves no relative path.
+  return path.isAbsolute(rel) ? dir : rel.split(path.sep).join("/");
 }
 
 /**

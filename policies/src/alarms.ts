@@ -132,19 +132,32 @@ const latencyAlarmSchema = schema({
   },
 });
 
+/** The stack's APIs, their integrations and stages, indexed once per evaluation. */
+interface ApiIndex {
+  apis: PolicyResource[];
+  integrations: Array<{ i: PolicyResource; api: string; uri: string }>;
+  stages: PolicyResource[];
+}
+
+function indexApis(resources: PolicyResource[]): ApiIndex {
+  return {
+    apis: [...ofType(resources, RestApi), ...ofType(resources, HttpApi)],
+    integrations: [
+      ...ofType(resources, RestApiIntegration).map((i) => ({ i, api: "restApi", uri: "uri" })),
+      ...ofType(resources, HttpApiIntegration).map((i) => ({
+        i,
+        api: "apiId",
+        uri: "integrationUri",
+      })),
+    ],
+    stages: [...ofType(resources, RestApiStage), ...ofType(resources, HttpApiStage)],
+  };
+}
+
 /** The APIs (REST or HTTP) with an integration that invokes `fn`. */
-function apisInvoking(fn: PolicyResource, resources: PolicyResource[]): PolicyResource[] {
-  const apis = [...ofType(resources, RestApi), ...ofType(resources, HttpApi)];
-  const integrations = [
-    ...ofType(resources, RestApiIntegration).map((i) => ({ i, api: "restApi", uri: "uri" })),
-    ...ofType(resources, HttpApiIntegration).map((i) => ({
-      i,
-      api: "apiId",
-      uri: "integrationUri",
-    })),
-  ];
+function apisInvoking(fn: PolicyResource, index: ApiIndex): PolicyResource[] {
   const fnNames = nameOf(fn);
-  return integrations
+  return index.integrations
     .filter(
       ({ i, uri }) =>
         referencedVia(
@@ -159,21 +172,15 @@ function apisInvoking(fn: PolicyResource, resources: PolicyResource[]): PolicyRe
       referencedVia(
         i,
         [api],
-        apis,
+        index.apis,
         () => [i.props[api]].filter((v): v is string => typeof v === "string"),
         (value, candidate) => value === candidate.props.id,
       ),
     );
 }
 
-function alarmRefersToApi(
-  alarm: PolicyResource,
-  api: PolicyResource,
-  resources: PolicyResource[],
-): boolean {
-  const stages = [...ofType(resources, RestApiStage), ...ofType(resources, HttpApiStage)].filter(
-    (s) => dependsVia(s, ["restApi", "apiId"], api),
-  );
+function alarmRefersToApi(alarm: PolicyResource, api: PolicyResource, index: ApiIndex): boolean {
+  const stages = index.stages.filter((s) => dependsVia(s, ["restApi", "apiId"], api));
   if ([api, ...stages].some((r) => dependsVia(alarm, ALARM_DIMENSION_PROPERTIES, r))) return true;
   // REST APIs are identified by ApiName, HTTP APIs by ApiId.
   return (
@@ -197,13 +204,19 @@ export const lambdaLatencyAlarm: StackValidationPolicy = {
     );
     const functions = notExempt(ofType(args.resources, LambdaFunction), latencyAlarmSchema, args);
     if (functions.length === 0) args.notApplicable("no Lambda functions");
+    // Built once, and only if a function lacks a Duration alarm.
+    let apiIndex: ApiIndex | undefined;
+    const apiIndexOnce = (): ApiIndex => {
+      apiIndex ??= indexApis(args.resources);
+      return apiIndex;
+    };
     for (const fn of functions) {
       if (durationAlarms.some((a) => alarmRefersTo(a, fn, "FunctionName", nameOf(fn)))) continue;
       if (
         acceptApiGatewayLatency &&
         apiLatencyAlarms.length > 0 &&
-        apisInvoking(fn, args.resources).some((api) =>
-          apiLatencyAlarms.some((a) => alarmRefersToApi(a, api, args.resources)),
+        apisInvoking(fn, apiIndexOnce()).some((api) =>
+          apiLatencyAlarms.some((a) => alarmRefersToApi(a, api, apiIndexOnce())),
         )
       ) {
         continue;

@@ -13,6 +13,7 @@ import {
   schema,
   validateUnlessExempt,
 } from "./lib/config";
+import { readKnown } from "./lib/known";
 import { label, ofType, referencedVia } from "./lib/stack";
 
 // ---------------------------------------------------------------------------------------------
@@ -44,7 +45,7 @@ export const rdsStorageEncrypted: ResourceValidationPolicy = {
       // Non-Aurora instances are unencrypted unless asked.
       if (db.storageEncrypted !== true) {
         report("RDS instance must encrypt its storage (storageEncrypted: true).");
-      } else if (requireCmk && !isCustomerManagedKey(db.kmsKeyId)) {
+      } else if (requireCmk && !isCustomerManagedKey(readKnown(() => db.kmsKeyId))) {
         report(
           `RDS instance must encrypt its storage with a customer-managed KMS key (kmsKeyId): ${
             db.kmsKeyId
@@ -117,7 +118,7 @@ export const rdsPerformanceInsights: ResourceValidationPolicy = {
         report("RDS instance must enable Performance Insights (performanceInsightsEnabled: true).");
         return;
       }
-      if (requireKmsKey && !isCustomerManagedKey(db.performanceInsightsKmsKeyId)) {
+      if (requireKmsKey && !isCustomerManagedKey(readKnown(() => db.performanceInsightsKmsKeyId))) {
         report(
           `RDS instance must encrypt Performance Insights with a customer-managed KMS key (performanceInsightsKmsKeyId): ${
             db.performanceInsightsKmsKeyId && isAwsManagedKey(db.performanceInsightsKmsKeyId)
@@ -229,7 +230,9 @@ export const rdsDeletionProtection: ResourceValidationPolicy = {
       if (requireDeletionProtection && db.deletionProtection !== true) {
         report("RDS instance must enable deletion protection (deletionProtection: true).");
       }
-      if (requireFinalSnapshot && (db.skipFinalSnapshot === true || !db.finalSnapshotIdentifier)) {
+      // An identifier unknown at preview is built from another resource's output: it is set.
+      const snapshotId = readKnown(() => db.finalSnapshotIdentifier);
+      if (requireFinalSnapshot && (db.skipFinalSnapshot === true || !snapshotId)) {
         report(
           "RDS instance must take a final snapshot when deleted (skipFinalSnapshot: false and a finalSnapshotIdentifier).",
         );

@@ -16,6 +16,7 @@ import {
   schema,
   validateUnlessExempt,
 } from "./lib/config";
+import { outputOrAwsDefault, readKnown } from "./lib/known";
 import { dependenciesVia, label, ofType, referencedVia } from "./lib/stack";
 
 const ALARM_ACTION_PROPERTIES = ["alarmActions", "okActions", "insufficientDataActions"];
@@ -108,6 +109,8 @@ export const alarmTopicCmk: StackValidationPolicy = {
       if (keys.length === 0) {
         // No key of this stack behind it: judge the value (a literal, or from another resource).
         if (deps.some((d) => aliases.includes(d))) continue;
+        // Unknown here (built from another resource that is no key of this stack) cannot be judged
+        // at preview: the read throws and the policy reports that it cannot run.
         const keyId = topic.props.kmsMasterKeyId as string | undefined;
         if (!isCustomerManagedKey(keyId)) {
           report(
@@ -123,7 +126,8 @@ export const alarmTopicCmk: StackValidationPolicy = {
       }
       if (!requireCloudWatchKeyGrant) continue;
       for (const key of keys) {
-        if (!keyPolicyAllowsCloudWatch(key.props.policy)) {
+        // Unset, AWS gives the key its default policy (the account only).
+        if (!keyPolicyAllowsCloudWatch(outputOrAwsDefault(key, "policy", undefined))) {
           report(
             `${label("KMS key", key)} of alarm topic "${topic.name}" must let cloudwatch.amazonaws.com use it (kms:Decrypt and kms:GenerateDataKey* in its key policy), or alarm notifications are dropped.`,
             key.urn,
@@ -156,11 +160,11 @@ export const sqsQueueEncryption: ResourceValidationPolicy = {
   configSchema: queueEncryptionSchema,
   validateResource: validateUnlessExempt(Queue, queueEncryptionSchema, (queue, args, report) => {
     const { requireCmk } = configOf<QueueEncryptionConfig>(queueEncryptionSchema, args);
-    const key = queue.kmsMasterKeyId;
+    const key = readKnown(() => queue.kmsMasterKeyId);
     if (requireCmk) {
       if (!isCustomerManagedKey(key)) {
         report(
-          `SQS queue must be encrypted with a customer-managed KMS key (kmsMasterKeyId)${key ? `: ${key} is an AWS-managed key` : ""}.`,
+          `SQS queue must be encrypted with a customer-managed KMS key (kmsMasterKeyId)${typeof key === "string" && key ? `: ${key} is an AWS-managed key` : ""}.`,
         );
       }
     } else if (key === undefined && queue.sqsManagedSseEnabled === false) {

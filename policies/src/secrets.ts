@@ -15,10 +15,13 @@ import {
   schema,
   validateUnlessExempt,
 } from "./lib/config";
+import { knownOrUndefined, outputOrAwsDefault, readKnown, UNKNOWN_AT_PREVIEW } from "./lib/known";
 import { dependenciesVia, label, ofType, referencedVia } from "./lib/stack";
 
-function keyProblem(keyId: string | undefined, awsKey: string): string | undefined {
-  if (keyId === undefined || keyId === "")
+/** What is wrong with a key reference; a reference unknown at preview is a key this deploy creates. */
+function keyProblem(keyId: unknown, awsKey: string): string | undefined {
+  if (keyId === UNKNOWN_AT_PREVIEW) return undefined;
+  if (typeof keyId !== "string" || keyId === "")
     return `the AWS-managed ${awsKey} key is used when it is unset`;
   if (isAwsManagedKey(keyId)) return `${keyId} is an AWS-managed key`;
   return undefined;
@@ -35,7 +38,10 @@ export const secretsmanagerSecretCmk: ResourceValidationPolicy = {
     "Secrets Manager secrets must be encrypted with a customer-managed KMS key, not the AWS-managed aws/secretsmanager key (mirrors Checkov CKV_AWS_149, cdk-nag SecretsManagerUsingKMSKey and AWS Config secretsmanager-using-cmk).",
   configSchema: secretCmkSchema,
   validateResource: validateUnlessExempt(Secret, secretCmkSchema, (secret, _args, report) => {
-    const problem = keyProblem(secret.kmsKeyId, "aws/secretsmanager");
+    const problem = keyProblem(
+      readKnown(() => secret.kmsKeyId),
+      "aws/secretsmanager",
+    );
     if (problem) {
       report(
         `Secrets Manager secret must be encrypted with a customer-managed KMS key (kmsKeyId): ${problem}.`,
@@ -58,7 +64,10 @@ export const rdsMasterSecretCmk: ResourceValidationPolicy = {
     if (db.manageMasterUserPassword !== true) {
       args.notApplicable("the master password is not managed in Secrets Manager");
     }
-    const problem = keyProblem(db.masterUserSecretKmsKeyId, "aws/secretsmanager");
+    const problem = keyProblem(
+      readKnown(() => db.masterUserSecretKmsKeyId),
+      "aws/secretsmanager",
+    );
     if (problem) {
       report(
         `RDS instance must encrypt its managed master secret with a customer-managed KMS key (masterUserSecretKmsKeyId): ${problem}.`,
@@ -92,7 +101,8 @@ function rotationProblems(
   maxDays: number,
   managedByRds: boolean,
 ): string[] {
-  if (rotation.props.rotationEnabled === false) {
+  // Unset, the provider reports rotation enabled (AWS enables it with the rotation's rules).
+  if (outputOrAwsDefault<boolean>(rotation, "rotationEnabled", true) === false) {
     return [
       managedByRds
         ? "must keep the RDS-managed rotation enabled (rotationEnabled is false)"
@@ -145,7 +155,11 @@ export const secretsmanagerSecretRotation: StackValidationPolicy = {
           ["secretId"],
           secrets,
           () => [rotation.props.secretId].filter((v): v is string => typeof v === "string"),
-          (value, secret) => value === secret.props.name || value === secret.props.arn,
+          // A secret's ARN ends in 6 characters AWS picks on create: no literal written before
+          // the secret exists can be it, so an unknown ARN matches nothing.
+          (value, secret) =>
+            value === knownOrUndefined(() => secret.props.name) ||
+            value === knownOrUndefined(() => secret.props.arn),
         ).map((s) => s.urn),
       ),
     );
@@ -212,7 +226,9 @@ export const lambdaEnvironmentNoSecrets: ResourceValidationPolicy = {
       }
     }
     for (const name of names) {
-      const value = variables[name];
+      // A value unknown at preview is built from another resource's output, not written in the
+      // program: the name above is what can be judged before the deploy.
+      const value = knownOrUndefined(() => variables[name]);
       const hit = SECRET_VALUES.find(([re]) => typeof value === "string" && re.test(value));
       if (hit) {
         report(
@@ -237,9 +253,10 @@ export const lambdaEnvironmentCmk: ResourceValidationPolicy = {
     if (Object.keys(fn.environment?.variables ?? {}).length === 0) {
       args.notApplicable("the function has no environment variables");
     }
-    if (!isCustomerManagedKey(fn.kmsKeyArn)) {
+    const key = readKnown(() => fn.kmsKeyArn);
+    if (!isCustomerManagedKey(key)) {
       report(
-        `Lambda function must encrypt its environment variables with a customer-managed KMS key (kmsKeyArn): ${keyProblem(fn.kmsKeyArn, "aws/lambda")}.`,
+        `Lambda function must encrypt its environment variables with a customer-managed KMS key (kmsKeyArn): ${keyProblem(key, "aws/lambda")}.`,
       );
     }
   }),

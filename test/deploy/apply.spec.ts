@@ -91,6 +91,31 @@ describe("deploy validate and deploy steps", () => {
     assert.match(outcome.summary, /succeeded with 1 advisory policy finding/);
   });
 
+  it("fails closed when pulumi preview could not run a policy (the CLI reports it advisory and exits 0)", async () => {
+    const cannotRun = {
+      policyEvent: {
+        ...advisory.policyEvent,
+        policyName: "dlq-depth-alarm",
+        message:
+          "can't run policy 'dlq-depth-alarm' from policy pack 'huntaze-api@v0.1.0' during preview: string value at .redrivePolicy can't be known during preview",
+      },
+    };
+    const runner = new FakeRunner().on("pulumi preview", { code: 0, events: [cannotRun] });
+    const outcome = await validate(
+      new PulumiCli(runner.run, "/p", {}),
+      "prod",
+      "policies/config/prod.json",
+      capture(),
+    );
+    assert.equal(outcome.ok, false);
+    assert.match(
+      outcome.summary,
+      /1 policy check\(s\) that could not run during preview; nothing was deployed/,
+    );
+    assert.match(outcome.summary, /dlq-depth-alarm \(advisory\) on stack: can't run policy/);
+    assert.match(outcome.summary, /make the value it reads known at preview/);
+  });
+
   it("fails when the engine fails without a policy violation", () => {
     const outcome = judgeEngineRun("up", { code: 255, violations: [] });
     assert.equal(outcome.ok, false);

@@ -77,9 +77,12 @@ for (const stack of ["prod", "staging"] as const) {
     let masterSecretArn: string;
 
     before(async () => {
+      // The deployed view: these tests follow ARNs and ids between resources. The first-deploy
+      // view (the preview's default) is tested in preview-fidelity.spec.ts.
       run = await runProgram({
         programFile: PROGRAM,
         stackConfig: loadStackConfig(PROJECT_ROOT, stack),
+        firstDeploy: false,
       });
       db = ofType(run, INSTANCE)[0]!;
       dataKeyArn = byName(run, "data-key-key").outputs.arn;
@@ -158,9 +161,11 @@ for (const stack of ["prod", "staging"] as const) {
         assert.equal(i.multiAz, expected.multiAz);
         assert.equal(i.deletionProtection, expected.deletionProtection);
         assert.equal(i.skipFinalSnapshot, !expected.finalSnapshot);
+        // Named after the generated parameter group: unique per instance and major version.
+        const group = ofType(run, "aws:rds/parameterGroup:ParameterGroup")[0]!;
         assert.equal(
           i.finalSnapshotIdentifier,
-          expected.finalSnapshot ? `huntaze-api-${stack}-final` : undefined,
+          expected.finalSnapshot ? `${String(group.outputs.name)}-final` : undefined,
         );
         assert.equal(i.backupRetentionPeriod, expected.backupDays);
         assert.equal(i.autoMinorVersionUpgrade, true);

@@ -50,7 +50,8 @@ describe("npm run preview (the program's side)", () => {
     );
     assert.equal(of("aws:xray/samplingRule:SamplingRule")[0]?.inputs.fixedRate, 0.1);
     assert.ok(of("aws:sqs/queue:Queue")[0]?.inputs.kmsMasterKeyId);
-    assert.match(String(of("aws:sns/topic:Topic")[0]?.inputs.kmsMasterKeyId), /^arn:aws:kms:/);
+    // The data key's ARN: unknown until the key exists, as in `pulumi preview` on a new stack.
+    assert.equal(of("aws:sns/topic:Topic")[0]?.inputs.kmsMasterKeyId, "[unknown]");
     const alarms = of("aws:cloudwatch/metricAlarm:MetricAlarm");
     assert.ok(
       alarms.some((a) =>

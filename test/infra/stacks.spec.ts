@@ -31,9 +31,12 @@ for (const stack of ["prod", "staging"] as const) {
     const expected = EXPECTED[stack];
 
     before(async () => {
+      // The deployed view: these tests follow ARNs and ids between resources. The first-deploy
+      // view (the preview's default) is tested in preview-fidelity.spec.ts.
       run = await runProgram({
         programFile: PROGRAM,
         stackConfig: loadStackConfig(PROJECT_ROOT, stack),
+        firstDeploy: false,
       });
     });
 

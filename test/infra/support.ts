@@ -21,7 +21,8 @@ export async function useComponentMocks(
   stack = "unit",
 ): Promise<pulumi.runtime.MockResourceArgs[]> {
   const created: pulumi.runtime.MockResourceArgs[] = [];
-  const base = createAwsMocks("us-east-1");
+  // Not a preview (`preview: false`): answer as a deployed stack would.
+  const base = createAwsMocks("us-east-1", { firstDeploy: false });
   await pulumi.runtime.setMocks(
     {
       newResource(args) {

@@ -340,6 +340,27 @@ describe("#dlq-depth-alarm", () => {
     });
   });
 
+  it("decides at preview when every queue's redrivePolicy is unknown (first deploy)", async () => {
+    // The DLQ's own redrivePolicy: unset, so the provider computes it (unknown, from no resource).
+    const dlqFirstDeploy = res(Queue, "worker-dlq", {
+      name: "huntaze-api-prod-worker-dlq",
+      redrivePolicy: UNKNOWN,
+    });
+    // The source queue's redrivePolicy is built from the DLQ's ARN: unknown, depends on it.
+    const jobs = res(
+      Queue,
+      "jobs",
+      { name: "jobs", redrivePolicy: UNKNOWN },
+      { redrivePolicy: [dlqFirstDeploy] },
+    );
+    const alarm = depth({ dimensions: [dlqFirstDeploy] });
+    await assertNoStackViolations(policy, createStackValidationArgs([dlqFirstDeploy, jobs, alarm]));
+    await assertHasStackViolation(policy, createStackValidationArgs([dlqFirstDeploy, jobs]), {
+      message: 'Dead-letter queue "worker-dlq" must have a depth alarm',
+      resource: "worker-dlq",
+    });
+  });
+
   it("does not count an alarm on another queue metric", async () => {
     const age = plainAlarm(
       "dlq-age",

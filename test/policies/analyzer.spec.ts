@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { policies } from "../../policies/src/pack";
 import { loadInProcessAnalyzer, PackDefinitionError } from "../../tools/policy/analyzer";
 import { buildEngineRequests, durationSeconds, toEngineValue } from "../../tools/policy/engine";
-import { evaluatePolicies, projectPack } from "../../tools/policy/evaluate";
+import { evaluatePolicies, mandatoryViolations, projectPack } from "../../tools/policy/evaluate";
 import { captured, programRun, STACK_URN, stackConfig } from "../support/runs";
 import { UNKNOWN } from "./helpers";
 
@@ -17,15 +17,43 @@ const CMK = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234
 const secretType = "aws:secretsmanager/secret:Secret";
 
 describe("the offline evaluator drives @pulumi/policy's analyzer like the engine", () => {
-  it("reports a value unknown until the update as the library does: an advisory 'can't run during preview'", async () => {
-    const run = programRun([captured(secretType, "app-secret", { name: "s", kmsKeyId: UNKNOWN })]);
-    const result = await evaluatePolicies(run, stackConfig);
-    const v = result.violations.find((x) => x.policy === "secretsmanager-secret-cmk");
-    assert.equal(v?.level, "advisory");
+  /** A rotation whose rotationEnabled is built from another resource: nothing known decides it. */
+  const undecidable = () => {
+    const secret = captured(secretType, "app-secret", { name: "s", kmsKeyId: CMK });
+    const rotation = captured(
+      "aws:secretsmanager/secretRotation:SecretRotation",
+      "app-rotation",
+      { secretId: UNKNOWN, rotationEnabled: UNKNOWN, rotationRules: { automaticallyAfterDays: 7 } },
+      { propertyDependencies: { secretId: [secret.urn], rotationEnabled: [secret.urn] } },
+    );
+    return programRun([secret, rotation]);
+  };
+
+  it("fails closed when a mandatory policy can't run during preview (the library reports it advisory)", async () => {
+    const result = await evaluatePolicies(undecidable(), stackConfig);
+    const v = result.violations.find((x) => x.policy === "secretsmanager-secret-rotation");
+    assert.equal(v?.level, "mandatory");
+    assert.equal(v?.cannotRun, true);
     assert.match(
       v?.message ?? "",
-      /^can't run policy 'secretsmanager-secret-cmk' from policy pack 'huntaze-api@v0\.1\.0' during preview: string value at \.kmsKeyId can't be known during preview$/,
+      /^can't run policy 'secretsmanager-secret-rotation' from policy pack 'huntaze-api@v0\.1\.0' during preview: string value at \.rotationEnabled can't be known during preview\n/,
     );
+    assert.match(v?.message ?? "", /make the value it reads known at preview/);
+    assert.equal(mandatoryViolations(result).length, 1);
+  });
+
+  it("leaves a can't-run of a policy configured advisory advisory", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "policy-config-"));
+    try {
+      const file = path.join(dir, "c.json");
+      fs.writeFileSync(file, JSON.stringify({ "secretsmanager-secret-rotation": "advisory" }));
+      const result = await evaluatePolicies(undecidable(), stackConfig, { configFile: file });
+      const v = result.violations.find((x) => x.policy === "secretsmanager-secret-rotation");
+      assert.deepEqual([v?.level, v?.cannotRun], ["advisory", true]);
+      assert.doesNotMatch(v?.message ?? "", /make the value it reads known/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("unwraps Pulumi secrets for the policies, as the library does", async () => {

@@ -56,6 +56,10 @@ describe("#rds-storage-encrypted", () => {
     await assertNoResourceViolations(policy, instance());
   });
 
+  it("passes a kmsKeyId unknown at preview (a key this deploy creates; no resource creates an AWS-managed key)", async () => {
+    await assertNoResourceViolations(policy, instance({ kmsKeyId: UNKNOWN }));
+  });
+
   it("fails unencrypted storage, the default for non-Aurora instances", async () => {
     await assertHasResourceViolation(policy, instance({ storageEncrypted: undefined }), {
       message: "RDS instance must encrypt its storage (storageEncrypted: true).",
@@ -112,6 +116,10 @@ describe("#rds-performance-insights", () => {
 
   it("passes Performance Insights on with its own customer-managed key", async () => {
     await assertNoResourceViolations(policy, instance());
+  });
+
+  it("passes a performanceInsightsKmsKeyId unknown at preview (a key this deploy creates; no resource creates an AWS-managed key)", async () => {
+    await assertNoResourceViolations(policy, instance({ performanceInsightsKmsKeyId: UNKNOWN }));
   });
 
   it("fails an instance without Performance Insights", async () => {

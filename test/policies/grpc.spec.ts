@@ -47,22 +47,36 @@ describe("the pack served over gRPC the way the Pulumi CLI serves it", function 
   }
 
   it("reports values unknown during preview the same way over gRPC and in-process", async () => {
+    const secret = captured("aws:secretsmanager/secret:Secret", "app-secret", {
+      name: "s",
+      kmsKeyId: UNKNOWN,
+    });
     const run = programRun([
-      captured("aws:secretsmanager/secret:Secret", "app-secret", { name: "s", kmsKeyId: UNKNOWN }),
+      secret,
       captured("aws:lambda/function:Function", "api", {
         name: "fn",
         environment: { variables: { DB_PASSWORD: "x", DB_SECRET_ARN: UNKNOWN } },
       }),
+      captured(
+        "aws:secretsmanager/secretRotation:SecretRotation",
+        "app-rotation",
+        {
+          secretId: UNKNOWN,
+          rotationEnabled: UNKNOWN,
+          rotationRules: { automaticallyAfterDays: 7 },
+        },
+        { propertyDependencies: { secretId: [secret.urn], rotationEnabled: [secret.urn] } },
+      ),
     ]);
     const overGrpc = await evaluatePolicies(run, stackConfig, {
       transport: connectAnalyzer(served.address),
     });
     const inProcess = await evaluatePolicies(run, stackConfig);
     assert.deepEqual(comparable(overGrpc), comparable(inProcess));
+    // Decided from what is known: a key ARN unknown at preview, a variable judged by its name.
     const cantRun = inProcess.violations.filter((v) => v.message.startsWith("can't run policy"));
-    assert.deepEqual(cantRun.map((v) => [v.policy, v.level]).sort(), [
-      ["lambda-environment-no-secrets", "advisory"],
-      ["secretsmanager-secret-cmk", "advisory"],
+    assert.deepEqual(cantRun.map((v) => [v.policy, v.level, v.cannotRun]).sort(), [
+      ["secretsmanager-secret-rotation", "mandatory", true],
     ]);
     assert.ok(
       inProcess.violations.some((v) => v.message.includes("environment variable DB_PASSWORD")),

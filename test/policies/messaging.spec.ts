@@ -121,9 +121,18 @@ describe("#alarm-topic-cmk", () => {
     );
   });
 
-  it("cannot judge the key policy while it is unknown", async () => {
+  it("cannot judge a key policy built from another resource while it is unknown", async () => {
+    const role = res(Topic, "other", { name: "x" });
+    const k = res(KmsKey, "alerts-key", { policy: UNKNOWN }, { policy: [role] });
+    await assertNeedsUnknownValue(policy, createStackValidationArgs([role, ...stack(k)]));
+  });
+
+  it("reads a key policy the program left unset (unknown, from no resource) as AWS's default, which does not let CloudWatch in", async () => {
     const k = res(KmsKey, "alerts-key", { policy: UNKNOWN });
-    await assertNeedsUnknownValue(policy, createStackValidationArgs(stack(k)));
+    await assertHasStackViolation(policy, createStackValidationArgs(stack(k)), {
+      message:
+        'KMS key "alerts-key" of alarm topic "alerts" must let cloudwatch.amazonaws.com use it',
+    });
   });
 
   it("reads key policies as AWS does: kms:* and GenerateDataKey wildcards count", () => {
@@ -151,6 +160,13 @@ describe("#sqs-queue-encryption", () => {
 
   it("passes a queue on a customer-managed key", async () => {
     await assertNoResourceViolations(policy, happy({}, { requireCmk: true }));
+  });
+
+  it("passes a kmsMasterKeyId unknown at preview (a key this deploy creates; no resource creates an AWS-managed key)", async () => {
+    await assertNoResourceViolations(
+      policy,
+      happy({ kmsMasterKeyId: UNKNOWN }, { requireCmk: true }),
+    );
   });
 
   it("passes a queue left on SSE-SQS, AWS's default, when no CMK is required", async () => {

@@ -21,6 +21,7 @@ import {
   createResourceValidationArgs,
   createStackValidationArgs,
   res,
+  runResourcePolicy,
   UNKNOWN,
 } from "./helpers";
 
@@ -61,8 +62,8 @@ describe("#secretsmanager-secret-cmk", () => {
     await assertNoResourceViolations(policy, happy({ kmsKeyId: "alias/huntaze-api-prod" }));
   });
 
-  it("cannot decide during preview while the key ARN is unknown", async () => {
-    await assertNeedsUnknownValue(policy, happy({ kmsKeyId: UNKNOWN }));
+  it("passes a key ARN unknown at preview: the output of a key this deploy creates (no resource creates an AWS-managed key)", async () => {
+    await assertNoResourceViolations(policy, happy({ kmsKeyId: UNKNOWN }));
   });
 });
 
@@ -77,6 +78,10 @@ describe("#rds-master-secret-cmk", () => {
 
   it("passes a managed master secret on a customer-managed key", async () => {
     await assertNoResourceViolations(policy, happy());
+  });
+
+  it("passes a masterUserSecretKmsKeyId unknown at preview (a key this deploy creates; no resource creates an AWS-managed key)", async () => {
+    await assertNoResourceViolations(policy, happy({ masterUserSecretKmsKeyId: UNKNOWN }));
   });
 
   it("fails a managed master secret without masterUserSecretKmsKeyId", async () => {
@@ -189,6 +194,41 @@ describe("#secretsmanager-secret-rotation", () => {
     await assertNoStackViolations(policy, createStackValidationArgs([secret, literal]));
   });
 
+  it("decides at preview with a literal secretId naming another secret: the unknown ARN cannot be it", async () => {
+    const other = rotation({ secretId: "some-other-secret" }, { secretId: [] });
+    await assertHasStackViolation(policy, createStackValidationArgs([secret, other]), {
+      message: 'Secrets Manager secret "app-db-secret" must have a rotation',
+    });
+  });
+
+  it("reads rotationEnabled the program left unset (unknown at preview, from no resource) as enabled, and still judges the interval", async () => {
+    const unset = rotation({ rotationEnabled: UNKNOWN });
+    await assertNoStackViolations(policy, createStackValidationArgs([secret, unset]));
+    const slow = rotation({
+      rotationEnabled: UNKNOWN,
+      rotationRules: { automaticallyAfterDays: 400 },
+    });
+    await assertHasStackViolation(policy, createStackValidationArgs([secret, slow]), {
+      message:
+        'Secret rotation "app-db-rotation" must rotate at least every 30 days (it allows 400).',
+    });
+  });
+
+  it("cannot decide a rotationEnabled built from another resource's output while it is unknown", async () => {
+    const source = res(Secret, "flag-source", { name: "x" });
+    const fromOutput = res(
+      SecretRotation,
+      "app-db-rotation",
+      {
+        secretId: UNKNOWN,
+        rotationEnabled: UNKNOWN,
+        rotationRules: { automaticallyAfterDays: 30 },
+      },
+      { secretId: [secret], rotationEnabled: [source] },
+    );
+    await assertNeedsUnknownValue(policy, createStackValidationArgs([secret, source, fromOutput]));
+  });
+
   it("skips a secret exempted in the config", async () => {
     const args = createStackValidationArgs([secret], {
       config: {
@@ -264,11 +304,13 @@ describe("#lambda-environment-no-secrets", () => {
     );
   });
 
-  it("reports secret-looking names first, then stops on a value unknown until the update", async () => {
-    const outcome = await assertNeedsUnknownValue(
+  it("judges a value unknown at preview (built from another resource) by its name only", async () => {
+    await assertNoResourceViolations(policy, happy({ DB_SECRET_ARN: UNKNOWN }));
+    const outcome = await runResourcePolicy(
       policy,
-      happy({ DB_SECRET_ARN: UNKNOWN, DB_PASSWORD: "x" }),
+      happy({ DB_SECRET_ARN: UNKNOWN, DB_PASSWORD: UNKNOWN }),
     );
+    assert.equal(outcome.unknownValue, undefined, "decided at preview");
     assert.deepEqual(
       outcome.violations.map((v) => v.message.split(";")[0]),
       ["Lambda function must not pass a secret in environment variable DB_PASSWORD"],
@@ -287,6 +329,10 @@ describe("#lambda-environment-cmk", () => {
 
   it("passes variables encrypted with a customer-managed key", async () => {
     await assertNoResourceViolations(policy, happy());
+  });
+
+  it("passes a kmsKeyArn unknown at preview (a key this deploy creates; no resource creates an AWS-managed key)", async () => {
+    await assertNoResourceViolations(policy, happy({ kmsKeyArn: UNKNOWN }));
   });
 
   it("fails variables on the default aws/lambda key", async () => {

@@ -1,4 +1,5 @@
 /** Hand-made program runs: what the offline preview captures, for driver-level tests. */
+import * as path from "node:path";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import type { CapturedResource, ProgramRun } from "../../tools/preview/run-program";
 
@@ -51,6 +52,8 @@ export function programRun(resources: CapturedResource[]): ProgramRun {
   return {
     project: "huntaze-api",
     stack: "prod",
+    mode: "first-deploy",
+    workDir: path.resolve(__dirname, "..", "..", "infra"),
     resources: [captured("pulumi:pulumi:Stack", "huntaze-api-prod", {}), ...resources],
     outputs: {},
     secretOutputs: [],

@@ -112,9 +112,16 @@ const FREE_TYPES: Record<string, string> = {
     "CloudFormation has no charge for AWS resource types; the rotation function it deploys is in the rotations line",
 };
 
-/** A resource property as the provider would report it (outputs fill in autonamed names). */
+/** How a value unknown at preview reads in a run's plain values (see `toPlain`). */
+const UNKNOWN_PLAIN = "[unknown]";
+
+/**
+ * A resource property as the provider would report it (outputs fill in autonamed names);
+ * undefined while it is unknown (a first deploy's ARNs, ids, URLs).
+ */
 function prop(r: CapturedResource, key: string): unknown {
-  return r.outputs[key] ?? r.inputs[key];
+  const value = r.outputs[key] ?? r.inputs[key];
+  return value === UNKNOWN_PLAIN ? undefined : value;
 }
 
 function num(value: unknown, fallback: number): number {
@@ -231,7 +238,13 @@ function classifyFunctions(resources: CapturedResource[], a: CostAssumptions): F
       fn.urn,
     ].filter((v): v is string => typeof v === "string" && v !== "");
   const mentions = (value: unknown, fn: CapturedResource) =>
-    typeof value === "string" && refsOf(fn).some((ref) => value === ref || value.includes(ref));
+    typeof value === "string" &&
+    value !== UNKNOWN_PLAIN &&
+    refsOf(fn).some((ref) => value === ref || value.includes(ref));
+  // On a first deploy ARNs are unknown at preview: the property's dependency names the function.
+  const links = (r: CapturedResource, property: string, fn: CapturedResource) =>
+    (r.propertyDependencies[property] ?? []).includes(fn.urn) ||
+    mentions((r.inputs[property] as { arn?: unknown } | undefined)?.arn ?? r.inputs[property], fn);
 
   const rulesByName = new Map<string, CapturedResource>();
   for (const r of resources) {
@@ -247,10 +260,9 @@ function classifyFunctions(resources: CapturedResource[], a: CostAssumptions): F
       (r) =>
         (r.type === "aws:lambda/permission:Permission" &&
           r.inputs.principal === "apigateway.amazonaws.com" &&
-          mentions(r.inputs.function, fn)) ||
-        (r.type === "aws:apigateway/integration:Integration" && mentions(r.inputs.uri, fn)) ||
-        (r.type === "aws:apigatewayv2/integration:Integration" &&
-          mentions(r.inputs.integrationUri, fn)),
+          links(r, "function", fn)) ||
+        (r.type === "aws:apigateway/integration:Integration" && links(r, "uri", fn)) ||
+        (r.type === "aws:apigatewayv2/integration:Integration" && links(r, "integrationUri", fn)),
     ),
   );
   return functions.map((fn) => {
@@ -265,15 +277,15 @@ function classifyFunctions(resources: CapturedResource[], a: CostAssumptions): F
     }
     let scheduled = 0;
     for (const r of resources) {
-      if (r.type === "aws:cloudwatch/eventTarget:EventTarget" && mentions(r.inputs.arn, fn)) {
-        const rule = rulesByName.get(String(r.inputs.rule));
+      if (r.type === "aws:cloudwatch/eventTarget:EventTarget" && links(r, "arn", fn)) {
+        const ruleUrn = (r.propertyDependencies.rule ?? [])[0];
+        const rule = rulesByName.get(ruleUrn ?? "") ?? rulesByName.get(String(r.inputs.rule));
         const expr = rule ? prop(rule, "scheduleExpression") : undefined;
         if (typeof expr === "string") scheduled += schedulePerMonth(expr) ?? 0;
       }
       if (r.type === "aws:scheduler/schedule:Schedule") {
-        const target = r.inputs.target as { arn?: unknown } | undefined;
         const expr = prop(r, "scheduleExpression");
-        if (mentions(target?.arn, fn) && typeof expr === "string")
+        if (links(r, "target", fn) && typeof expr === "string")
           scheduled += schedulePerMonth(expr) ?? 0;
       }
     }

@@ -1,3 +1,4 @@
+import { CANNOT_RUN_ADVICE, isCannotRun } from "../policy/cannot-run";
 import type { Io } from "./progress";
 import { type EngineRun, type PolicyViolation, type PulumiCli, PulumiError } from "./pulumi";
 
@@ -17,14 +18,39 @@ function describeViolation(v: PolicyViolation): string {
   return `${v.policyName} (${v.enforcementLevel}) on ${resource}: ${v.message.split("\n")[0]}`;
 }
 
-/** Decides a preview/up outcome from its exit code and the policy events it logged. */
+/**
+ * Decides a preview/up outcome from its exit code and the policy events it logged.
+ *
+ * Fails closed on a policy that could not run: the engine reports "can't run policy … during
+ * preview" as advisory whatever the policy's level, and `pulumi up` runs stack policies only
+ * after every step, so a policy that cannot decide at preview gates nothing. The event does not
+ * carry the policy's configured level; this project's pack is written so that none of its
+ * policies needs a value unknown at preview, so any such event stops the deploy.
+ */
 export function judgeEngineRun(command: "preview" | "up", run: EngineRun): StepOutcome {
-  const mandatory = run.violations.filter((v) => v.enforcementLevel === "mandatory");
-  const advisory = run.violations.filter((v) => v.enforcementLevel !== "mandatory");
+  const cannotRun = run.violations.filter((v) => isCannotRun(v.message));
+  const mandatory = run.violations.filter(
+    (v) => v.enforcementLevel === "mandatory" && !isCannotRun(v.message),
+  );
+  const advisory = run.violations.filter(
+    (v) => v.enforcementLevel !== "mandatory" && !isCannotRun(v.message),
+  );
   const lines = [
+    ...cannotRun.map((v) => `    ${describeViolation(v)}`),
     ...mandatory.map((v) => `    ${describeViolation(v)}`),
     ...advisory.map((v) => `    ${describeViolation(v)}`),
   ];
+  if (cannotRun.length > 0) {
+    return {
+      ok: false,
+      violations: run.violations,
+      summary: [
+        `pulumi ${command} reported ${cannotRun.length} policy check(s) that could not run during preview${mandatory.length > 0 ? ` and ${mandatory.length} mandatory violation(s)` : ""}${command === "preview" ? "; nothing was deployed" : ""}:`,
+        ...lines,
+        `  ${CANNOT_RUN_ADVICE}`,
+      ].join("\n"),
+    };
+  }
   if (mandatory.length > 0) {
     return {
       ok: false,

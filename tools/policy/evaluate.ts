@@ -11,6 +11,7 @@ import { packDescription, packEnforcementLevel, packName, policies } from "../..
 import type { ProgramRun } from "../preview/run-program";
 import type { LoadedStackConfig } from "../preview/stack-config";
 import { type AnalyzerTransport, loadInProcessAnalyzer, type PackDefinition } from "./analyzer";
+import { CANNOT_RUN_ADVICE, isCannotRun } from "./cannot-run";
 import {
   configureRequest,
   type ReconciledConfig,
@@ -18,6 +19,8 @@ import {
   reconcilePolicyConfig,
 } from "./config";
 import { buildEngineRequests } from "./engine";
+
+export { CANNOT_RUN_ADVICE, isCannotRun };
 
 const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 export const POLICIES_DIR = path.join(PROJECT_ROOT, "policies");
@@ -45,6 +48,12 @@ export function stackPolicyConfigFile(stack: string): string {
 export interface PolicyViolation {
   policy: string;
   level: EnforcementLevel;
+  /**
+   * The policy read a value that is unknown during preview and could not decide ("can't run
+   * policy … during preview"). The library reports that as advisory; a mandatory policy that
+   * cannot decide is a failure here, since stack policies only gate at preview.
+   */
+  cannotRun: boolean;
   /** URN of the resource the violation is about. */
   resource: string;
   resourceType: string;
@@ -161,6 +170,11 @@ async function analyze(
   await transport.configure(configureRequest(config));
 
   const byUrn = new Map(requests.analyze.map((r) => [r.getUrn(), r]));
+  const packLevels = new Map(
+    info.getPoliciesList().map((p) => [p.getName(), levelName(p.getEnforcementlevel())]),
+  );
+  const configuredLevel = (policy: string): EnforcementLevel | undefined =>
+    config[policy]?.enforcementLevel ?? packLevels.get(policy);
   const stackUrn = run.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn ?? "";
   const violations: PolicyViolation[] = [];
   const collect = (resp: AnalyzeResponse, urnOf: (d: AnalyzeDiagnostic) => string) => {
@@ -173,14 +187,19 @@ async function analyze(
         ? d.getMessage().slice(prefix.length)
         : d.getMessage();
       const level = levelName(d.getEnforcementlevel());
+      const policy = d.getPolicyname();
+      const cannotRun = isCannotRun(message);
+      const configured = configuredLevel(policy);
+      const failsClosed = cannotRun && (configured === "mandatory" || configured === "remediate");
       violations.push({
-        policy: d.getPolicyname(),
+        policy,
         // The engine reports a violation of a remediate policy as mandatory.
-        level: level === "remediate" ? "mandatory" : level,
+        level: failsClosed || level === "remediate" ? "mandatory" : level,
+        cannotRun,
         resource: urn,
         resourceType: req?.getType() ?? "",
         resourceName: req?.getName() ?? "",
-        message,
+        message: failsClosed ? `${message}\n${CANNOT_RUN_ADVICE}` : message,
       });
     }
   };

@@ -6,22 +6,26 @@ import { mandatoryViolations, type PolicyEvaluation, preparePolicies } from "../
 import { renderPolicyReport } from "../policy/report";
 import { renderCounts, renderOutputs, renderTree } from "./report";
 import { ProgramError, type ProgramRun, runProgram } from "./run-program";
-import { loadStackConfig, StackConfigError } from "./stack-config";
+import { loadStackConfig, projectMain, StackConfigError } from "./stack-config";
 
 const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
-const DEFAULT_PROGRAM = path.join(PROJECT_ROOT, "infra", "index.ts");
 
 export const USAGE = `Usage: npm run preview -- --stack <staging|prod> [options]
 
-Runs the Pulumi program under Pulumi's mock runtime with the stack's config from
-Pulumi.<stack>.yaml and prints what would be created: no AWS account, CLI or plugin needed.
-Then evaluates the CrossGuard policy pack (policies/) on what the program registered, with
-policies/config/<stack>.json, and prints the policy report.
+Runs the Pulumi program (Pulumi.yaml's main, from its directory, as the engine does) under
+Pulumi's mock runtime with the stack's config from Pulumi.<stack>.yaml and prints what would be
+created: no AWS account, CLI or plugin needed. By default it previews a first deploy, as
+\`pulumi preview\` does for a new stack: every output AWS computes on create (ids, ARNs, URLs,
+endpoints…) is unknown. Then evaluates the CrossGuard policy pack (policies/) on what the
+program registered, with policies/config/<stack>.json, and prints the policy report; a
+mandatory policy that cannot decide from what is known at preview fails the preview.
 
 Options:
   --stack <name>         stack whose Pulumi.<name>.yaml config applies (required)
   --json                 print one JSON document instead of the tree
-  --program <file>       run another Pulumi TypeScript program instead of infra/index.ts
+  --program <file>       run another Pulumi TypeScript program (from its directory) instead
+                         of Pulumi.yaml's main
+  --assume-deployed      preview as if every resource already existed (ids, ARNs, URLs known)
   --policy-config <file> policy pack config (--policy-pack-config format) instead of
                          policies/config/<stack>.json
   --cost                 add a monthly cost estimate (us-east-1 list prices, usage from
@@ -29,8 +33,9 @@ Options:
   --verbose              print stack traces on errors
   -h, --help             show this help
 
-Exit codes: 0 plan printed, no mandatory policy violation; 1 a mandatory policy violation;
-2 bad usage, bad stack or policy config, or a program that throws.`;
+Exit codes: 0 plan printed, no mandatory policy violation; 1 a mandatory policy violation (or
+a mandatory policy that cannot run during preview); 2 bad usage, bad stack or policy config,
+a program that throws, or an asset or archive path the engine could not hash.`;
 
 /** Bad command-line usage: exit code 2. */
 export class UsageError extends Error {
@@ -43,7 +48,10 @@ export class UsageError extends Error {
 export interface PreviewOptions {
   stack: string;
   json: boolean;
-  program: string;
+  /** The program file; undefined runs Pulumi.yaml's main. */
+  program?: string;
+  /** Preview as for a deployed stack (every output known) instead of a first deploy. */
+  assumeDeployed: boolean;
   verbose: boolean;
   help: boolean;
   cost: boolean;
@@ -62,6 +70,7 @@ export function parsePreviewArgs(argv: string[]): PreviewOptions {
         stack: { type: "string", short: "s" },
         json: { type: "boolean", default: false },
         program: { type: "string" },
+        "assume-deployed": { type: "boolean", default: false },
         verbose: { type: "boolean", default: false },
         cost: { type: "boolean", default: false },
         "policy-config": { type: "string" },
@@ -79,18 +88,20 @@ export function parsePreviewArgs(argv: string[]): PreviewOptions {
     return {
       stack: "",
       json: false,
-      program: DEFAULT_PROGRAM,
+      assumeDeployed: false,
       verbose: false,
       help: true,
       cost: false,
     };
   if (!v.stack) throw new UsageError("missing --stack <name> (e.g. --stack prod)");
-  const program = v.program ? path.resolve(v.program) : DEFAULT_PROGRAM;
-  if (!fs.existsSync(program)) throw new UsageError(`--program ${v.program}: no such file`);
+  const program = v.program ? path.resolve(v.program) : undefined;
+  if (program && !fs.existsSync(program))
+    throw new UsageError(`--program ${v.program}: no such file`);
   return {
     stack: v.stack,
     json: v.json ?? false,
     program,
+    assumeDeployed: v["assume-deployed"] ?? false,
     verbose: v.verbose ?? false,
     help: false,
     cost: v.cost ?? false,
@@ -111,9 +122,10 @@ const processIo: Io = {
 export function previewJson(run: ProgramRun, policy?: PolicyEvaluation): Record<string, unknown> {
   const policyJson = policy
     ? {
-        violations: policy.violations.map(({ policy: p, level, resource, message }) => ({
+        violations: policy.violations.map(({ policy: p, level, cannotRun, resource, message }) => ({
           policy: p,
           level,
+          ...(cannotRun ? { cannotRun } : {}),
           resource,
           message,
         })),
@@ -134,6 +146,7 @@ export function previewJson(run: ProgramRun, policy?: PolicyEvaluation): Record<
   return {
     project: run.project,
     stack: run.stack,
+    mode: run.mode,
     resources: run.resources.map((r) => ({
       type: r.type,
       name: r.name,
@@ -147,6 +160,12 @@ export function previewJson(run: ProgramRun, policy?: PolicyEvaluation): Record<
     outputs: run.outputs,
     ...policyJson,
   };
+}
+
+export function describeMode(mode: ProgramRun["mode"]): string {
+  return mode === "first-deploy"
+    ? "first deploy (as `pulumi preview` on a new stack: outputs AWS computes on create are unknown; --assume-deployed for the deployed view)"
+    : "assume deployed (--assume-deployed: every output known, as if each resource already existed)";
 }
 
 /** The whole command; returns the process exit code. */
@@ -169,11 +188,17 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     const costAssumptions = cost?.loadCostAssumptions(stackConfig);
     // A bad policy config fails here, before the program runs.
     const policies = await preparePolicies(options.stack, { configFile: options.policyConfig });
+    // As the engine: Pulumi.yaml's main, run from its directory (a --program from its own).
+    const main = options.program
+      ? { program: options.program, workDir: path.dirname(options.program) }
+      : projectMain(PROJECT_ROOT);
     const started = process.hrtime.bigint();
     let run: ProgramRun;
     try {
       run = await runProgram({
-        programFile: options.program,
+        programFile: main.program,
+        workDir: main.workDir,
+        firstDeploy: !options.assumeDeployed,
         stackConfig,
         stackTraces: options.verbose,
       });
@@ -191,10 +216,12 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       io.out(JSON.stringify({ ...previewJson(run, policy), ...estimate }, null, 2));
       return exitCode;
     }
-    const programLabel = path.relative(process.cwd(), options.program) || options.program;
+    const programLabel = path.relative(process.cwd(), main.program) || main.program;
+    const workDirLabel = path.relative(process.cwd(), run.workDir) || ".";
     io.out(
-      `Previewing stack ${run.project}/${run.stack} offline (${programLabel}, mock runtime)\n`,
+      `Previewing stack ${run.project}/${run.stack} offline (${programLabel}, run from ${workDirLabel}/, mock runtime)`,
     );
+    io.out(`Mode: ${describeMode(run.mode)}\n`);
     io.out(renderTree(run));
     io.out("\nResources by type:");
     io.out(renderCounts(run));

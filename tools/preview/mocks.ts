@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
+import { computedOutputs } from "./computed";
 
 /** The account every offline ARN is built with (AWS's documentation account). */
 export const OFFLINE_ACCOUNT_ID = "123456789012";
@@ -124,11 +125,38 @@ function idFor(type: string, name: string, physicalName: string | undefined, see
   }
 }
 
+export interface AwsMockOptions {
+  /**
+   * Answer as `pulumi preview` does for a stack that does not exist yet: inputs (and the
+   * auto-generated physical names, which the provider computes during preview) are known; every
+   * output the provider computes on create, and the resource's id, is unknown. When false, answer
+   * as for a deployed stack: realistic ids, ARNs, URLs and endpoints.
+   * @default true
+   */
+  firstDeploy?: boolean;
+}
+
 /**
- * Mocks that answer as the AWS provider would: ids, ARNs, URLs and endpoints, so outputs
- * that depend on them resolve instead of staying `undefined`.
+ * Outputs of a resource about to be created: its inputs and auto-name, everything the provider
+ * computes unknown (an input that is itself unknown stays unknown).
  */
-export function createAwsMocks(region: string): pulumi.runtime.Mocks {
+function firstDeployState(type: string, state: State, nameProp: string | undefined): State {
+  const { unknown } = require("@pulumi/pulumi/output") as typeof import("@pulumi/pulumi/output");
+  const { outputOnly, computedInputs } = computedOutputs(type);
+  for (const key of outputOnly) state[key] = unknown;
+  for (const key of computedInputs) {
+    if (key !== nameProp && (state[key] === undefined || state[key] === "")) state[key] = unknown;
+  }
+  return state;
+}
+
+/**
+ * Mocks that answer as the AWS provider would. By default as for a first deploy (computed
+ * outputs unknown); with `firstDeploy: false`, ids, ARNs, URLs and endpoints, so outputs that
+ * depend on them resolve instead of staying `undefined`.
+ */
+export function createAwsMocks(region: string, options: AwsMockOptions = {}): pulumi.runtime.Mocks {
+  const firstDeploy = options.firstDeploy !== false;
   return {
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: State } {
       const inputs = args.inputs as State;
@@ -145,6 +173,8 @@ export function createAwsMocks(region: string): pulumi.runtime.Mocks {
         if (args.type === "aws:sqs/queue:Queue" && state.fifoQueue === true)
           state[nameProp] += ".fifo";
       }
+      // The engine leaves a new resource's id unknown during preview ("" on the wire).
+      if (firstDeploy) return { id: "", state: firstDeployState(args.type, state, nameProp) };
       const physicalName = nameProp ? String(state[nameProp]) : undefined;
       const id = idFor(args.type, args.name, physicalName, seed);
       const arn = arnFor(args.type, region, physicalName ?? id, id);

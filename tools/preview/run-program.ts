@@ -14,6 +14,8 @@ import {
   unknownValue as UNKNOWN,
 } from "@pulumi/pulumi/runtime/rpc";
 import { type Struct, Struct as StructCtor } from "google-protobuf/google/protobuf/struct_pb";
+import { checkAssets } from "./assets";
+import { saveComputedOutputs } from "./computed";
 import { createAwsMocks } from "./mocks";
 import type { LoadedStackConfig } from "./stack-config";
 
@@ -51,9 +53,15 @@ export interface CapturedResource {
   outputsStruct: Struct | undefined;
 }
 
+/** Which preview the mocks answered as: a stack not created yet, or one already deployed. */
+export type PreviewMode = "first-deploy" | "assume-deployed";
+
 export interface ProgramRun {
   project: string;
   stack: string;
+  mode: PreviewMode;
+  /** The working directory the program ran in (asset and archive paths resolve from it). */
+  workDir: string;
   /** Every resource the program registered, in registration order (the stack first). */
   resources: CapturedResource[];
   /** Stack outputs (the program module's exports), secrets redacted. */
@@ -179,6 +187,18 @@ function resolveFromProject(root: string): void {
 export interface RunProgramOptions {
   programFile: string;
   stackConfig: LoadedStackConfig;
+  /**
+   * The program's working directory, as the engine sets it: the directory of `main` in
+   * `Pulumi.yaml` (see `projectMain`). Asset and archive paths are resolved from it.
+   * @default the program file's directory
+   */
+  workDir?: string;
+  /**
+   * Preview as for a stack that does not exist yet (computed outputs unknown), or, when false,
+   * as for one already deployed (every output known and realistic).
+   * @default true
+   */
+  firstDeploy?: boolean;
   /** Directory whose modules are re-loaded on every run. Defaults to the program's project root. */
   projectRoot?: string;
   /**
@@ -209,7 +229,14 @@ export async function runProgram(options: RunProgramOptions): Promise<ProgramRun
   // Order matters: config, then mocks, then the program (a static import would run first).
   runtime.setAllConfig(stackConfig.config, stackConfig.secretKeys);
   const region = stackConfig.config["aws:region"] ?? "us-east-1";
-  await runtime.setMocks(createAwsMocks(region), stackConfig.project, stackConfig.stack, true);
+  const firstDeploy = options.firstDeploy !== false;
+  const workDir = path.resolve(options.workDir ?? path.dirname(programFile));
+  await runtime.setMocks(
+    createAwsMocks(region, { firstDeploy }),
+    stackConfig.project,
+    stackConfig.stack,
+    true,
+  );
 
   // The real engine leaves the root stack's type out of its children's URNs; the mock monitor
   // does not, so policies matching on URNs would see names no real preview produces.
@@ -298,6 +325,9 @@ export async function runProgram(options: RunProgramOptions): Promise<ProgramRun
   process.on("unhandledRejection", onUnhandled);
   const stackTraceLimit = Error.stackTraceLimit;
   if (options.stackTraces !== true) Error.stackTraceLimit = 0;
+  // The engine runs the program from the directory of `main` (getPwdMain, pkg/engine/project.go).
+  const previousCwd = process.cwd();
+  process.chdir(workDir);
   try {
     await runtime.runInPulumiStack(async () => {
       const mod = require(programFile);
@@ -312,6 +342,7 @@ export async function runProgram(options: RunProgramOptions): Promise<ProgramRun
   } catch (err) {
     throw new ProgramError(describeProgramError(err), err);
   } finally {
+    process.chdir(previousCwd);
     Error.stackTraceLimit = stackTraceLimit;
     // Rejections of the failed run surface within a turn or two of the event loop.
     await new Promise((resolve) => setImmediate(resolve));
@@ -319,7 +350,14 @@ export async function runProgram(options: RunProgramOptions): Promise<ProgramRun
     process.off("unhandledRejection", onUnhandled);
   }
 
+  saveComputedOutputs();
   const resources = order.map((urn) => captured.get(urn)!);
+  // The engine hashes every asset and archive when the resource registers; a missing one fails.
+  try {
+    checkAssets(resources, workDir, (r) => wireValueOf(r.inputsStruct));
+  } catch (err) {
+    throw new ProgramError((err as Error).message, err);
+  }
   // The stack registers its outputs like any component; the wire format keeps secret markers.
   const stackResource = resources.find((r) => r.type === "pulumi:pulumi:Stack");
   const rawOutputs = stackResource?.outputsStruct ? wireValueOf(stackResource.outputsStruct) : {};
@@ -335,6 +373,8 @@ export async function runProgram(options: RunProgramOptions): Promise<ProgramRun
   return {
     project: stackConfig.project,
     stack: stackConfig.stack,
+    mode: firstDeploy ? "first-deploy" : "assume-deployed",
+    workDir,
     resources,
     outputs: stackResource?.outputs ?? {},
     secretOutputs,

@@ -33,6 +33,7 @@ export function offlineSecretPlaceholder(key: string): string {
 
 interface ProjectFile {
   name?: unknown;
+  main?: unknown;
   config?: Record<string, unknown>;
 }
 
@@ -138,4 +139,32 @@ export function loadStackConfig(projectDir: string, stack: string): LoadedStackC
     secretKeys: [...secretKeys].sort(),
     stackFile: path.basename(stackFile),
   };
+}
+
+/** Where the engine runs a project's program from, and what it loads. */
+export interface ProjectMain {
+  /** The module the language host loads (a file, or a directory Node resolves). */
+  program: string;
+  /** The program's working directory: asset and archive paths resolve from it. */
+  workDir: string;
+}
+
+/**
+ * `main` of `Pulumi.yaml` the way the engine reads it (getPwdMain, pkg/engine/project.go): a file
+ * runs from its directory, a directory from itself, no `main` from the project directory.
+ */
+export function projectMain(projectDir: string): ProjectMain {
+  const projectFile = path.join(projectDir, "Pulumi.yaml");
+  const doc = (fs.existsSync(projectFile) ? readYaml(projectFile) : {}) as ProjectFile;
+  if (doc.main !== undefined && typeof doc.main !== "string") {
+    throw new StackConfigError(`${projectFile}: "main" must be a path`);
+  }
+  const main = path.resolve(projectDir, doc.main ?? ".");
+  if (!fs.existsSync(main)) {
+    throw new StackConfigError(
+      `${projectFile}: main "${doc.main}" does not exist (the engine would fail to run the program)`,
+    );
+  }
+  const isDir = fs.statSync(main).isDirectory();
+  return { program: main, workDir: isDir ? main : path.dirname(main) };
 }

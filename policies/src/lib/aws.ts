@@ -1,3 +1,5 @@
+import { UNKNOWN_AT_PREVIEW } from "./known";
+
 /**
  * AWS facts the policies share: how to recognise an AWS-managed KMS key, what a resource's
  * name looks like inside an ARN. Pure string functions, no network.
@@ -12,8 +14,14 @@ export function isAwsManagedKey(keyId: string): boolean {
   return /(^|:)alias\/aws\//.test(keyId);
 }
 
-/** A usable customer-managed key reference: set, non-empty, and not an `alias/aws/…` key. */
-export function isCustomerManagedKey(keyId: unknown): keyId is string {
+/**
+ * A usable customer-managed key reference: set, non-empty, and not an `alias/aws/…` key. A
+ * reference unknown during preview (`UNKNOWN_AT_PREVIEW`) counts: it is the output of a resource
+ * this deploy creates (a lookup of an existing key runs during preview and is known), and no
+ * resource can create an AWS-managed key.
+ */
+export function isCustomerManagedKey(keyId: unknown): boolean {
+  if (keyId === UNKNOWN_AT_PREVIEW) return true;
   return typeof keyId === "string" && keyId.trim() !== "" && !isAwsManagedKey(keyId);
 }
 

@@ -1,5 +1,6 @@
 import type { PolicyResource } from "@pulumi/policy";
 import type { Resource } from "@pulumi/pulumi";
+import { knownOrUndefined } from "./known";
 
 /**
  * How stack policies find which resource points at which.
@@ -44,7 +45,10 @@ export function label(kind: string, r: { name: string }): string {
 
 /**
  * The resources of type `targetClass` that `r` refers to through `properties`: by dependency,
- * or, for literal values, by `matches(literalValue, candidate)`.
+ * or, for literal values, by `matches(literalValue, candidate)`. A property unknown at preview
+ * without dependencies is one the provider computes because the program left it unset: it
+ * refers to nothing. Comparing a literal with a candidate's unknown identity cannot be decided at
+ * preview: `matches` throws, and the policy reports that it cannot run.
  */
 export function referencedVia(
   r: PolicyResource,
@@ -58,7 +62,7 @@ export function referencedVia(
     const urns = new Set(deps.map((d) => d.urn));
     return candidates.filter((c) => urns.has(c.urn));
   }
-  const values = literalValues();
+  const values = knownOrUndefined(literalValues) ?? [];
   if (values.length === 0) return [];
   return candidates.filter((c) => values.some((v) => matches(v, c)));
 }

@@ -9,6 +9,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import pg, { type ClientConfig, type Pool, type PoolConfig } from "pg";
 import type { DbCredentials } from "./credentials";
+import { trackedClientClass } from "./tracked-client";
 import { ConfigError, type RuntimeEnv } from "./env";
 
 export type ConnectionMode = "accelerate" | "adapter-pg";
@@ -33,8 +34,21 @@ export interface PoolSettings {
   connectionTimeoutMillis?: number;
   /** Close a connection idle this long. @default 60000 */
   idleTimeoutMillis?: number;
-  /** Server-side `statement_timeout`, so a runaway query cannot hold the function. @default 10000 */
+  /**
+   * Server-side `statement_timeout`, so a runaway query cannot hold the function; below the
+   * API function's 10 s timeout so the request still gets its 503.
+   * @default 5000
+   */
   statementTimeoutMs?: number;
+  /** Server-side `lock_timeout`: a row lock held elsewhere fails fast (503) instead of waiting. @default 3000 */
+  lockTimeoutMs?: number;
+  /**
+   * Client-side limit on one query's reply; the socket is destroyed when it passes, so a frozen
+   * or unreachable server answers 503 before the function times out (tracked-client.ts).
+   * Above `statementTimeoutMs`, so a slow query fails on the server first. 0 disables it.
+   * @default 7000
+   */
+  queryTimeoutMs?: number;
   /** Called with errors of idle connections (e.g. the server restarted). */
   onError?: (err: Error) => void;
 }
@@ -47,7 +61,8 @@ function basePoolConfig(settings: PoolSettings): PoolConfig {
     max: settings.max ?? 1,
     connectionTimeoutMillis: settings.connectionTimeoutMillis ?? 5000,
     idleTimeoutMillis: settings.idleTimeoutMillis ?? 60_000,
-    statement_timeout: settings.statementTimeoutMs ?? 10_000,
+    statement_timeout: settings.statementTimeoutMs ?? 5000,
+    lock_timeout: settings.lockTimeoutMs ?? 3000,
     application_name: "huntaze-api",
   };
 }
@@ -72,7 +87,7 @@ export function createSecretPool(
   settings: PoolSettings = {},
   ssl: ClientConfig["ssl"] = rdsTls(),
 ): Pool {
-  class RotatingClient extends pg.Client {
+  class RotatingClient extends trackedClientClass(settings.queryTimeoutMs ?? 7000) {
     constructor(config: ClientConfig) {
       const secret = credentials.current;
       const username = secret.username;
@@ -110,7 +125,11 @@ export function createSecretPool(
 /** A pool on a fixed URL (local runs and tests). */
 export function createUrlPool(connectionString: string, settings: PoolSettings = {}): Pool {
   return withErrorListener(
-    new pg.Pool({ ...basePoolConfig(settings), connectionString }),
+    new pg.Pool({
+      ...basePoolConfig(settings),
+      connectionString,
+      Client: trackedClientClass(settings.queryTimeoutMs ?? 7000),
+    }),
     settings,
   );
 }

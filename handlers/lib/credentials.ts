@@ -67,7 +67,7 @@ export class DbCredentials {
    */
   load(options: { forceFetch?: boolean } = {}): Promise<DbSecret> {
     if (options.forceFetch) return this.#forced();
-    if (this.#refreshing) return this.#refreshing;
+    if (this.#refreshing !== undefined) return this.#refreshing;
     this.#loading ??= this.#read(false).finally(() => {
       this.#loading = undefined;
     });
@@ -131,7 +131,7 @@ export class DbCredentials {
     if (seenGeneration !== undefined && seenGeneration < this.#generation && this.#current) {
       return this.#current;
     }
-    if (!this.#refreshing) this.#refreshes += 1;
+    if (this.#refreshing === undefined) this.#refreshes += 1;
     return this.#forced();
   }
 }

@@ -45,6 +45,11 @@ export interface DatabaseFailure {
   prismaCode?: string;
   /** A short, safe reason for logs (never a value from the request). */
   reason: string;
+  /**
+   * The client-side query timeout fired: the server is frozen or far too slow. Not retried
+   * (a second wait would outlast the function's timeout).
+   */
+  timedOut?: boolean;
 }
 
 interface AdapterCause {
@@ -149,7 +154,11 @@ export function classifyDatabaseFailure(err: unknown): DatabaseFailure {
   const tag = connectionFailureTag(err) ?? connectionFailureTag(e.cause);
   if (tag) {
     const reason = tag.timedOut ? "query timed out" : "connection lost";
-    return { kind: tag.outcome === "unknown" ? "ambiguous" : "before-commit", reason };
+    return {
+      kind: tag.outcome === "unknown" ? "ambiguous" : "before-commit",
+      reason,
+      timedOut: tag.timedOut,
+    };
   }
 
   const cause = adapterCause(e);
@@ -202,7 +211,11 @@ export function classifyDatabaseFailure(err: unknown): DatabaseFailure {
     e.name === "PrismaClientInitializationError" ||
     (prismaCode && UNAVAILABLE_PRISMA.has(prismaCode))
   ) {
-    return { ...base, kind: "unavailable", reason: `database unavailable (${prismaCode ?? e.name})` };
+    return {
+      ...base,
+      kind: "unavailable",
+      reason: `database unavailable (${prismaCode ?? e.name})`,
+    };
   }
   return { ...base, kind: "unknown", reason: "unclassified" };
 }

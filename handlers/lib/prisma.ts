@@ -19,8 +19,8 @@ import {
   type PoolSettings,
 } from "./connection";
 import { DbCredentials } from "./credentials";
-import { ConfigError, type RuntimeEnv, readEnv } from "./env";
 import { classifyDatabaseFailure, prismaCode } from "./db-failures";
+import { ConfigError, type RuntimeEnv, readEnv } from "./env";
 import { logger as defaultLogger, type Logger } from "./logger";
 import { QueryStats } from "./query-stats";
 import { queryTiming } from "./query-timing";
@@ -152,7 +152,7 @@ export class Database {
         const retryable =
           failure.kind === "before-commit" ||
           (failure.kind === "ambiguous" && options.resolvesAmbiguity === true);
-        if (!reconnected && retryable) {
+        if (!reconnected && retryable && !failure.timedOut) {
           reconnected = true;
           this.#logger.warn("database connection lost; retrying on a new connection", {
             reason: failure.reason,

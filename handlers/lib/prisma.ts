@@ -8,7 +8,6 @@
  * their own `Database` with injected settings; the Lambda entry points share `getDatabase()`.
  */
 import { PrismaPg } from "@prisma/adapter-pg";
-import { withAccelerate } from "@prisma/extension-accelerate";
 import type { Pool } from "pg";
 import { PrismaClient } from "../generated/prisma/client";
 import {
@@ -251,7 +250,11 @@ export class Database {
     // Without Accelerate, withAccelerate() would only add a hook that can never cache.
     const prisma =
       this.mode === "accelerate"
-        ? (extended.$extends(withAccelerate()) as unknown as AppPrisma)
+        ? (extended.$extends(
+            (
+              require("@prisma/extension-accelerate") as typeof import("@prisma/extension-accelerate")
+            ).withAccelerate(),
+          ) as unknown as AppPrisma)
         : extended;
     return { prisma, base, pool };
   }

@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from "node:fs";
 import pg, { type ClientConfig, type Pool, type PoolConfig } from "pg";
 import type { DbCredentials } from "./credentials";
 import { ConfigError, type RuntimeEnv } from "./env";
+import { trackedClientClass } from "./tracked-client";
 
 export type ConnectionMode = "accelerate" | "adapter-pg";
 
@@ -29,12 +30,29 @@ export interface PoolSettings {
    * @default 1
    */
   max?: number;
-  /** Give up on a new connection after this long (node-postgres's default is to wait forever). @default 5000 */
+  /**
+   * Give up on a new connection after this long (node-postgres's default is to wait forever).
+   * With `queryTimeoutMs`, one attempt stays under the API function's 10 s timeout.
+   * @default 3000
+   */
   connectionTimeoutMillis?: number;
   /** Close a connection idle this long. @default 60000 */
   idleTimeoutMillis?: number;
-  /** Server-side `statement_timeout`, so a runaway query cannot hold the function. @default 10000 */
+  /**
+   * Server-side `statement_timeout`, so a runaway query cannot hold the function; below the
+   * API function's 10 s timeout so the request still gets its 503.
+   * @default 4000
+   */
   statementTimeoutMs?: number;
+  /** Server-side `lock_timeout`: a row lock held elsewhere fails fast (503) instead of waiting. @default 2000 */
+  lockTimeoutMs?: number;
+  /**
+   * Client-side limit on one query's reply; the socket is destroyed when it passes, so a frozen
+   * or unreachable server answers 503 before the function times out (tracked-client.ts).
+   * Above `statementTimeoutMs`, so a slow query fails on the server first. 0 disables it.
+   * @default 5000
+   */
+  queryTimeoutMs?: number;
   /** Called with errors of idle connections (e.g. the server restarted). */
   onError?: (err: Error) => void;
 }
@@ -45,9 +63,10 @@ export const LAMBDA_CA_BUNDLE = "/var/runtime/ca-cert.pem";
 function basePoolConfig(settings: PoolSettings): PoolConfig {
   return {
     max: settings.max ?? 1,
-    connectionTimeoutMillis: settings.connectionTimeoutMillis ?? 5000,
+    connectionTimeoutMillis: settings.connectionTimeoutMillis ?? 3000,
     idleTimeoutMillis: settings.idleTimeoutMillis ?? 60_000,
-    statement_timeout: settings.statementTimeoutMs ?? 10_000,
+    statement_timeout: settings.statementTimeoutMs ?? 4000,
+    lock_timeout: settings.lockTimeoutMs ?? 2000,
     application_name: "huntaze-api",
   };
 }
@@ -72,7 +91,7 @@ export function createSecretPool(
   settings: PoolSettings = {},
   ssl: ClientConfig["ssl"] = rdsTls(),
 ): Pool {
-  class RotatingClient extends pg.Client {
+  class RotatingClient extends trackedClientClass(settings.queryTimeoutMs ?? 5000) {
     constructor(config: ClientConfig) {
       const secret = credentials.current;
       const username = secret.username;
@@ -110,7 +129,11 @@ export function createSecretPool(
 /** A pool on a fixed URL (local runs and tests). */
 export function createUrlPool(connectionString: string, settings: PoolSettings = {}): Pool {
   return withErrorListener(
-    new pg.Pool({ ...basePoolConfig(settings), connectionString }),
+    new pg.Pool({
+      ...basePoolConfig(settings),
+      connectionString,
+      Client: trackedClientClass(settings.queryTimeoutMs ?? 5000),
+    }),
     settings,
   );
 }

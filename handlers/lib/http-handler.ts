@@ -78,7 +78,9 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
         { route: routeName },
       );
       status = response.status;
-      return toResult(response, requestId);
+      const result = toResult(response, requestId);
+      // HEAD: the GET route's status and headers, no body.
+      return request.method === "HEAD" ? { ...result, body: "" } : result;
     } catch (err) {
       const mapped = toHttpError(err);
       status = mapped.status;
@@ -86,7 +88,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
         // Server-side only: the stack, the SQL error, the Prisma code. The client gets none of it.
         logger.error("request failed", { error: err as Error, status, code: mapped.code });
       }
-      return toResult(
+      const result = toResult(
         {
           status: mapped.status,
           headers: mapped.headers,
@@ -94,6 +96,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
         },
         requestId,
       );
+      return request.method === "HEAD" ? { ...result, body: "" } : result;
     } finally {
       const durationMs = Math.round((performance.now() - started) * 100) / 100;
       const dbStats = db && before ? db.stats.since(before) : db?.stats.snapshot();

@@ -8,7 +8,6 @@
  * their own `Database` with injected settings; the Lambda entry points share `getDatabase()`.
  */
 import { PrismaPg } from "@prisma/adapter-pg";
-import { withAccelerate } from "@prisma/extension-accelerate";
 import type { Pool } from "pg";
 import { PrismaClient } from "../generated/prisma/client";
 import {
@@ -19,8 +18,8 @@ import {
   type PoolSettings,
 } from "./connection";
 import { DbCredentials } from "./credentials";
+import { classifyDatabaseFailure, prismaCode } from "./db-failures";
 import { ConfigError, type RuntimeEnv, readEnv } from "./env";
-import { isAuthenticationFailure, isConnectionLost, prismaCode } from "./errors";
 import { logger as defaultLogger, type Logger } from "./logger";
 import { QueryStats } from "./query-stats";
 import { queryTiming } from "./query-timing";
@@ -59,6 +58,15 @@ export interface DatabaseOptions {
   logger?: Logger;
   /** @default the runtime's tracer */
   tracer?: Tracer;
+}
+
+export interface RunOptions {
+  /**
+   * `fn` starts by looking up its idempotency key (and returns the stored result when found),
+   * so running it again after a COMMIT whose reply was lost can never write twice.
+   * @default false
+   */
+  resolvesAmbiguity?: boolean;
 }
 
 interface Built {
@@ -104,16 +112,21 @@ export class Database {
   }
 
   /**
-   * Runs `fn` with the client, retrying it once when the failure was the connection's, not the
-   * request's:
+   * Runs `fn` with the client, running it again once when the failure was the connection's,
+   * not the request's (db-failures.ts decides which):
    * - the database refused a new connection's credentials (28P01): the secret is refetched
-   *   past every cache first — a rotation then costs one extra round-trip, not a failed request;
-   * - the pooled connection was ended by the server (restart, failover, terminated session):
-   *   the pool opens a new one.
-   * Safe because every route's writes are one transaction: a transaction on a failed or dead
-   * connection was never committed (and purchases are idempotent on their key anyway).
+   *   past every cache first (one read for all concurrent failures, see credentials.ts) — a
+   *   rotation then costs one extra round-trip, not a failed request;
+   * - the connection failed before anything could have been committed (the statement never
+   *   reached the server, or its transaction was still open and the server rolled it back when
+   *   the session ended): the pool opens a new connection.
+   *
+   * A connection lost after COMMIT was sent and before its reply is *ambiguous*: the write may
+   * be durable. `fn` is then run again only if it declares `resolvesAmbiguity` — it looks up
+   * its idempotency key first and returns the stored result instead of writing twice;
+   * otherwise the error propagates and the caller answers 503 (retry with the same key).
    */
-  async run<T>(fn: (prisma: AppPrisma) => Promise<T>): Promise<T> {
+  async run<T>(fn: (prisma: AppPrisma) => Promise<T>, options: RunOptions = {}): Promise<T> {
     let prisma = await this.client();
     // Each kind of recovery at most once: a dead pooled connection can be followed by a refused
     // new one when both come from the same rotation.
@@ -121,23 +134,29 @@ export class Database {
     let reconnected = false;
     let rebuilt = false;
     for (;;) {
+      const generation = this.#credentials?.generation;
       try {
         return await fn(prisma);
       } catch (err) {
-        if (!refreshed && this.#credentials && isAuthenticationFailure(err)) {
+        const failure = classifyDatabaseFailure(err);
+        if (!refreshed && this.#credentials && failure.kind === "auth") {
           refreshed = true;
           this.#logger.warn(
             "database refused the credentials; refetching the secret and retrying",
-            {
-              secretId: this.#credentials.secretId,
-            },
+            { secretId: this.#credentials.secretId },
           );
-          await this.#credentials.refresh();
+          await this.#credentials.refresh(generation);
           continue;
         }
-        if (!reconnected && isConnectionLost(err)) {
+        const retryable =
+          failure.kind === "before-commit" ||
+          (failure.kind === "ambiguous" && options.resolvesAmbiguity === true);
+        if (!reconnected && retryable && !failure.timedOut) {
           reconnected = true;
-          this.#logger.warn("database connection lost; retrying on a new connection");
+          this.#logger.warn("database connection lost; retrying on a new connection", {
+            reason: failure.reason,
+            outcome: failure.kind,
+          });
           continue;
         }
         if (
@@ -231,7 +250,11 @@ export class Database {
     // Without Accelerate, withAccelerate() would only add a hook that can never cache.
     const prisma =
       this.mode === "accelerate"
-        ? (extended.$extends(withAccelerate()) as unknown as AppPrisma)
+        ? (extended.$extends(
+            (
+              require("@prisma/extension-accelerate") as typeof import("@prisma/extension-accelerate")
+            ).withAccelerate(),
+          ) as unknown as AppPrisma)
         : extended;
     return { prisma, base, pool };
   }

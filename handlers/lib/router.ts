@@ -1,12 +1,14 @@
 /**
  * A tiny route table: `METHOD /path/{param}` patterns compiled once, matched per request.
- * Unknown path → 404; known path with another method → 405 with `Allow`.
+ * Unknown path → 404; known path with another method → 405 with `Allow`. `HEAD` is served by
+ * the `GET` route (the handler drops the body); `OPTIONS` on a known path answers 204 with
+ * `Allow` (no CORS headers: the API has no browser origins configured).
  */
 import { MethodNotAllowedError, NotFoundError } from "./errors";
 import type { ApiRequest, ApiResponse } from "./http";
 
 export interface Route<Ctx> {
-  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS";
   /** e.g. `/creators/{id}/fans/{fanId}/messages`. */
   path: string;
   handler: (request: ApiRequest, context: Ctx) => Promise<ApiResponse>;
@@ -45,10 +47,11 @@ export class Router<Ctx> {
   /** The route for this method and path, or a 404/405 HttpError. */
   match(method: string, path: string): MatchedRoute<Ctx> {
     const allowed: string[] = [];
+    const wanted = method === "HEAD" ? "GET" : method;
     for (const { route, regex, names } of this.#routes) {
       const found = regex.exec(path);
       if (!found) continue;
-      if (route.method !== method) {
+      if (route.method !== wanted) {
         allowed.push(route.method);
         continue;
       }
@@ -58,9 +61,28 @@ export class Router<Ctx> {
       });
       return { route, params };
     }
-    if (allowed.length > 0) throw new MethodNotAllowedError(allowed);
-    throw new NotFoundError("No route matches this path.");
+    if (allowed.length === 0) throw new NotFoundError("No route matches this path.");
+    const allow = allowHeader(allowed);
+    if (method === "OPTIONS") {
+      return {
+        route: {
+          method: "OPTIONS",
+          path,
+          handler: async () => ({ status: 204, headers: { allow: allow.join(", ") } }),
+        },
+        params: {},
+      };
+    }
+    throw new MethodNotAllowedError(allow);
   }
+}
+
+/** The methods a path accepts: its routes', HEAD wherever GET is, and OPTIONS. */
+function allowHeader(methods: string[]): string[] {
+  const all = new Set(methods);
+  if (all.has("GET")) all.add("HEAD");
+  all.add("OPTIONS");
+  return [...all];
 }
 
 function safeDecode(value: string): string {

@@ -5,7 +5,7 @@
  * Everything above this file sees only the `SecretSource` interface, so tests and local runs
  * inject a stand-in (test/support/secrets.ts) while the code paths stay the same.
  */
-import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
+import type { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import * as z from "zod/mini";
 
@@ -37,7 +37,11 @@ export function secretsManagerSource(options: SecretsManagerSourceOptions = {}):
   let provider: SecretsProvider | undefined;
   return {
     async getSecret(id, { forceFetch = false } = {}) {
-      provider ??= new SecretsProvider(options.client ? { awsSdkV3Client: options.client } : {});
+      // Loaded on the first read, not at cold start: the provider and the AWS SDK client are a
+      // third of the API bundle, and a runtime on DATABASE_URL never needs them.
+      provider ??= new (
+        require("@aws-lambda-powertools/parameters/secrets") as typeof import("@aws-lambda-powertools/parameters/secrets")
+      ).SecretsProvider(options.client ? { awsSdkV3Client: options.client } : {});
       let value: unknown;
       try {
         value = await provider.get(id, { maxAge, forceFetch });

@@ -2,16 +2,32 @@
  * X-Ray tracing (Powertools Tracer over aws-xray-sdk-core), one instance per runtime.
  *
  * Outside Lambda (dev server, tests, scripts) Powertools disables tracing by itself
- * (no `AWS_EXECUTION_ENV`), and every helper here becomes a plain call.
+ * (no `AWS_EXECUTION_ENV`), and every helper here becomes a plain call. There, Powertools and
+ * the X-Ray SDK (with its async-hooks context) are not even loaded: a disabled stand-in with the
+ * same answers takes their place, which keeps them out of local cold starts.
  */
-import { Tracer } from "@aws-lambda-powertools/tracer";
+import type { Tracer } from "@aws-lambda-powertools/tracer";
 
 export type { Tracer } from "@aws-lambda-powertools/tracer";
+
+/** What a Powertools Tracer answers when tracing is disabled, for the methods this code uses. */
+const DISABLED_TRACER = {
+  isTracingEnabled: () => false,
+  annotateColdStart: () => undefined,
+  addServiceNameAnnotation: () => undefined,
+  putAnnotation: () => undefined,
+  putMetadata: () => undefined,
+  getSegment: () => undefined,
+  setSegment: () => undefined,
+} as unknown as Tracer;
 
 export function createTracer(
   serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? "huntaze-api",
 ): Tracer {
-  return new Tracer({ serviceName });
+  if (!process.env.AWS_EXECUTION_ENV) return DISABLED_TRACER;
+  const { Tracer: PowertoolsTracer } =
+    require("@aws-lambda-powertools/tracer") as typeof import("@aws-lambda-powertools/tracer");
+  return new PowertoolsTracer({ serviceName });
 }
 
 /** The runtime's tracer. */

@@ -45,13 +45,47 @@ export function parseLimit(value: string | undefined, options: LimitOptions = {}
   return Number(value);
 }
 
-/** `YYYY-MM-DD` (a real calendar day) → a UTC midnight Date. */
+/**
+ * Years PostgreSQL and JSON both handle: `date`/`timestamptz` refuse year 0000 (there is no
+ * year 0; ISO 0000 is 1 BC, written "0001 BC" by PostgreSQL), and JavaScript writes years
+ * above 9999 as "+010000", which PostgreSQL does not parse.
+ */
+export const MIN_YEAR = 1;
+export const MAX_YEAR = 9999;
+const YEAR_RULE = `a year between ${String(MIN_YEAR).padStart(4, "0")} and ${MAX_YEAR}`;
+
+/** `YYYY-MM-DD` (a real calendar day PostgreSQL can store) → a UTC midnight Date. */
 export function parseDay(value: string, field: string): Date {
   if (!z.iso.date().safeParse(value).success) {
     throw new ValidationError(`${field} must be a date written YYYY-MM-DD.`, field);
   }
+  if (Number(value.slice(0, 4)) < MIN_YEAR) {
+    throw new ValidationError(`${field} must be a date with ${YEAR_RULE}.`, field);
+  }
   return new Date(`${value}T00:00:00.000Z`);
 }
+
+/** An ISO 8601 UTC date-time PostgreSQL can store (year 0001-9999). */
+export const postgresDateTime = () =>
+  z.iso.datetime({ error: "must be an ISO 8601 date-time" }).check(
+    z.refine((value) => Number(value.slice(0, 4)) >= MIN_YEAR, {
+      error: `must be a date-time with ${YEAR_RULE}`,
+    }),
+  );
+
+/**
+ * A string PostgreSQL `text` accepts: no NUL character (SQLSTATE 22021 otherwise) and no
+ * unpaired UTF-16 surrogate (it would be stored as U+FFFD, not as sent).
+ */
+export const postgresText = () =>
+  z.string({ error: "must be a string" }).check(
+    z.refine((value) => !value.includes("\u0000"), {
+      error: "must not contain NUL characters (\\u0000)",
+    }),
+    z.refine((value) => !/\p{Surrogate}/u.test(value), {
+      error: "must not contain unpaired surrogate characters",
+    }),
+  );
 
 /** Rejects query parameters a route does not know, so a typo (`?limt=`) is not silently ignored. */
 export function assertQueryParams(request: ApiRequest, allowed: readonly string[]): void {

@@ -1,15 +1,31 @@
 /**
  * POST /creators/{id}/campaigns — one message to many fans.
  *
- * Body: `{ "body": "…", "fanIds"?: [1, 2, …] }` (no `fanIds`: every fan of the creator).
- * One interactive transaction: check the recipients, create the campaign, insert the messages
- * with `createMany` in batches of MESSAGE_BATCH rows (a few statements for thousands of fans,
- * under PostgreSQL's 65 535 bind-parameter limit). Any failure rolls everything back.
+ * Body: `{ "body": "…", "fanIds"?: [1, 2, …], "idempotencyKey"? }` (no `fanIds`: every fan
+ * of the creator) and an `Idempotency-Key` (header or body; rules in lib/idempotency.ts).
+ * One interactive transaction: check the recipients, create the campaign with its key, insert
+ * the messages with `createMany` in batches of MESSAGE_BATCH rows (a few statements for
+ * thousands of fans, under PostgreSQL's 65 535 bind-parameter limit). Any failure rolls
+ * everything back. The same key again returns the original campaign (200, `"replayed": true`);
+ * with a different campaign it is a 409.
  */
 import * as z from "zod/mini";
-import { NotFoundError, ValidationError } from "../lib/errors";
+import { ConflictError, NotFoundError, prismaCode, ValidationError } from "../lib/errors";
+import {
+  IDEMPOTENCY_KEY,
+  IDEMPOTENCY_KEY_RULE,
+  idempotencyKey,
+  requestHash,
+} from "../lib/idempotency";
+import type { AppPrisma } from "../lib/prisma";
 import type { Route } from "../lib/router";
-import { assertQueryParams, idSchema, parseId, parseJsonBody } from "../lib/validation";
+import {
+  assertQueryParams,
+  idSchema,
+  parseId,
+  parseJsonBody,
+  postgresText,
+} from "../lib/validation";
 import type { RouteContext } from "./context";
 
 /** Rows per INSERT: 7 columns × 1 000 = 7 000 bind parameters. */
@@ -19,7 +35,7 @@ export const MAX_RECIPIENTS = 10_000;
 export const MAX_MESSAGE_LENGTH = 4000;
 
 const bodySchema = z.strictObject({
-  body: z.string({ error: "must be a string" }).check(
+  body: postgresText().check(
     z.trim(),
     z.minLength(1, { error: "must not be empty" }),
     z.maxLength(MAX_MESSAGE_LENGTH, {
@@ -34,7 +50,47 @@ const bodySchema = z.strictObject({
         z.maxLength(MAX_RECIPIENTS, { error: `must list at most ${MAX_RECIPIENTS} fan ids` }),
       ),
   ),
+  idempotencyKey: z.optional(
+    z
+      .string({ error: IDEMPOTENCY_KEY_RULE })
+      .check(z.regex(IDEMPOTENCY_KEY, { error: IDEMPOTENCY_KEY_RULE })),
+  ),
 });
+
+const campaignSelect = {
+  id: true,
+  recipientCount: true,
+  createdAt: true,
+  requestHash: true,
+} as const;
+
+async function findByKey(prisma: AppPrisma, creatorId: number, key: string) {
+  return prisma.campaign.findUnique({
+    where: { creatorId_idempotencyKey: { creatorId, idempotencyKey: key } },
+    select: campaignSelect,
+  });
+}
+
+type Stored = NonNullable<Awaited<ReturnType<typeof findByKey>>>;
+
+function respond(campaign: Stored, creatorId: number, hash: string, replayed: boolean) {
+  if (replayed && campaign.requestHash !== hash) {
+    throw new ConflictError(
+      "This idempotency key was already used for a different campaign; use a new key for a new campaign.",
+    );
+  }
+  return {
+    status: replayed ? 200 : 201,
+    headers: { location: `/creators/${creatorId}/campaigns/${campaign.id}` },
+    body: {
+      id: campaign.id,
+      creatorId,
+      recipientCount: campaign.recipientCount,
+      createdAt: campaign.createdAt,
+      replayed,
+    },
+  };
+}
 
 export const createCampaign: Route<RouteContext> = {
   method: "POST",
@@ -43,10 +99,32 @@ export const createCampaign: Route<RouteContext> = {
     assertQueryParams(request, []);
     const creatorId = parseId(request.params.id, "id");
     const input = parseJsonBody(request, bodySchema);
-    const wanted = input.fanIds ? [...new Set(input.fanIds)] : undefined;
+    const key = idempotencyKey(request.headers["idempotency-key"], input.idempotencyKey);
+    const wanted = input.fanIds ? [...new Set(input.fanIds)].sort((a, b) => a - b) : undefined;
+    const hash = requestHash({ body: input.body, fanIds: wanted ?? null });
 
-    const created = await db.run((prisma) =>
-      prisma.$transaction(
+    // Starts with the key lookup: after a lost COMMIT reply, the retry finds the campaign.
+    return db.run(
+      async (prisma) => {
+        const existing = await findByKey(prisma, creatorId, key);
+        if (existing) return respond(existing, creatorId, hash, true);
+        try {
+          const created = await createInTransaction(prisma);
+          return respond(created, creatorId, hash, false);
+        } catch (err) {
+          // A concurrent request with the same key won the race: answer as a replay.
+          if (prismaCode(err) === "P2002") {
+            const winner = await findByKey(prisma, creatorId, key);
+            if (winner) return respond(winner, creatorId, hash, true);
+          }
+          throw err;
+        }
+      },
+      { resolvesAmbiguity: true },
+    );
+
+    function createInTransaction(prisma: AppPrisma) {
+      return prisma.$transaction(
         async (tx) => {
           const creator = await tx.creator.findUnique({
             where: { id: creatorId },
@@ -80,8 +158,14 @@ export const createCampaign: Route<RouteContext> = {
             );
           }
           const campaign = await tx.campaign.create({
-            data: { creatorId, body: input.body, recipientCount: recipients.length },
-            select: { id: true, recipientCount: true, createdAt: true },
+            data: {
+              creatorId,
+              body: input.body,
+              recipientCount: recipients.length,
+              idempotencyKey: key,
+              requestHash: hash,
+            },
+            select: campaignSelect,
           });
           for (let i = 0; i < recipients.length; i += MESSAGE_BATCH) {
             await tx.message.createMany({
@@ -97,19 +181,9 @@ export const createCampaign: Route<RouteContext> = {
           }
           return campaign;
         },
-        { maxWait: 5000, timeout: 20_000 },
-      ),
-    );
-
-    return {
-      status: 201,
-      headers: { location: `/creators/${creatorId}/campaigns/${created.id}` },
-      body: {
-        id: created.id,
-        creatorId,
-        recipientCount: created.recipientCount,
-        createdAt: created.createdAt,
-      },
-    };
+        // Below the API function's 10 s timeout, so a stuck transaction still gets its 503.
+        { maxWait: 2000, timeout: 8000 },
+      );
+    }
   },
 };

@@ -9,10 +9,16 @@ import * as z from "zod/mini";
 import { decodeCursor, encodeCursor } from "../lib/cursor";
 import { NotFoundError } from "../lib/errors";
 import type { Route } from "../lib/router";
-import { assertQueryParams, idSchema, parseId, parseLimit } from "../lib/validation";
+import {
+  assertQueryParams,
+  idSchema,
+  parseId,
+  parseLimit,
+  postgresDateTime,
+} from "../lib/validation";
 import type { RouteContext } from "./context";
 
-const cursorSchema = z.strictObject({ at: z.iso.datetime(), id: idSchema });
+const cursorSchema = z.strictObject({ at: postgresDateTime(), id: idSchema });
 
 export const listMessages: Route<RouteContext> = {
   method: "GET",

@@ -59,11 +59,12 @@ export const getRevenue: Route<RouteContext> = {
       return rows;
     });
 
-    const byType = { subscription: 0, tip: 0, ppv: 0 };
-    let totalCents = 0;
+    // 64-bit sums stay bigint (JSON: a number while it is a safe integer, else a string).
+    const byType = { subscription: 0n, tip: 0n, ppv: 0n };
+    let totalCents = 0n;
     let transactionCount = 0;
     const days = groups.map((g) => {
-      const amountCents = Number(g._sum.amountCents ?? 0);
+      const amountCents = g._sum.amountCents ?? 0n;
       byType[g.type] += amountCents;
       totalCents += amountCents;
       transactionCount += g._count._all;

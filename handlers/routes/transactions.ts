@@ -6,19 +6,19 @@
  * the key may come as the `Idempotency-Key` header instead. The same key again returns the
  * original purchase (200, `"replayed": true`) and changes nothing; the same key with a different
  * purchase is a 409. The insert and the totals update run in one interactive transaction: if
- * either fails, neither is kept.
+ * either fails, neither is kept. Key rules: lib/idempotency.ts. Amounts are 64-bit (`bigint`);
+ * JSON carries them as numbers while they are safe integers (lib/http.ts toJson).
  */
 import * as z from "zod/mini";
-import { ConflictError, NotFoundError, prismaCode, ValidationError } from "../lib/errors";
+import { ConflictError, NotFoundError, prismaCode } from "../lib/errors";
+import { IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_RULE, idempotencyKey } from "../lib/idempotency";
 import type { AppPrisma } from "../lib/prisma";
 import type { Route } from "../lib/router";
 import { assertQueryParams, idSchema, parseId, parseJsonBody } from "../lib/validation";
 import type { RouteContext } from "./context";
 
-/** $100 000 per purchase: a typo guard; the column itself is a 32-bit integer. */
+/** $100 000 per purchase: a typo guard (the columns are 64-bit). */
 export const MAX_AMOUNT_CENTS = 10_000_000;
-const KEY = /^[A-Za-z0-9_.:-]{8,128}$/;
-const KEY_RULE = "must be 8-128 characters of letters, digits, _ . : or -";
 
 const bodySchema = z.strictObject({
   fanId: idSchema,
@@ -30,7 +30,9 @@ const bodySchema = z.strictObject({
       z.maximum(MAX_AMOUNT_CENTS, { error: `must be at most ${MAX_AMOUNT_CENTS}` }),
     ),
   idempotencyKey: z.optional(
-    z.string({ error: KEY_RULE }).check(z.regex(KEY, { error: KEY_RULE })),
+    z
+      .string({ error: IDEMPOTENCY_KEY_RULE })
+      .check(z.regex(IDEMPOTENCY_KEY, { error: IDEMPOTENCY_KEY_RULE })),
   ),
 });
 
@@ -44,26 +46,6 @@ const purchaseSelect = {
   occurredAt: true,
   idempotencyKey: true,
 } as const;
-
-function idempotencyKey(header: string | undefined, body: string | undefined): string {
-  if (header !== undefined && !KEY.test(header)) {
-    throw new ValidationError(`The Idempotency-Key header ${KEY_RULE}.`, "idempotency-key");
-  }
-  if (header !== undefined && body !== undefined && header !== body) {
-    throw new ValidationError(
-      "body.idempotencyKey and the Idempotency-Key header differ.",
-      "body.idempotencyKey",
-    );
-  }
-  const key = header ?? body;
-  if (key === undefined) {
-    throw new ValidationError(
-      "An idempotency key is required: send an Idempotency-Key header (or body.idempotencyKey), unique per purchase.",
-      "idempotency-key",
-    );
-  }
-  return key;
-}
 
 /** The UTC calendar day of an instant, as PostgreSQL `date` (midnight UTC). */
 export function utcDay(instant: Date): Date {
@@ -85,7 +67,7 @@ function replay(
   if (
     existing.fanId !== input.fanId ||
     existing.type !== input.type ||
-    existing.amountCents !== input.amountCents
+    existing.amountCents !== BigInt(input.amountCents)
   ) {
     throw new ConflictError(
       "This idempotency key was already used for a different purchase; use a new key for a new purchase.",
@@ -103,66 +85,70 @@ export const createTransaction: Route<RouteContext> = {
     const input = parseJsonBody(request, bodySchema);
     const key = idempotencyKey(request.headers["idempotency-key"], input.idempotencyKey);
 
-    return db.run(async (prisma) => {
-      const existing = await findByKey(prisma, creatorId, key);
-      if (existing) return replay(existing, input, creatorId);
-      try {
-        const { purchase, fan } = await prisma.$transaction(
-          async (tx) => {
-            const now = new Date();
-            const purchase = await tx.transaction.create({
-              data: {
-                creatorId,
-                fanId: input.fanId,
-                type: input.type,
-                amountCents: input.amountCents,
-                occurredAt: now,
-                day: utcDay(now),
-                idempotencyKey: key,
-              },
-              select: purchaseSelect,
-            });
-            // Scoped to the creator: a fan of another creator is "not found" and the insert
-            // above is rolled back with the transaction.
-            const fan = await tx.fan.update({
-              where: { id: input.fanId, creatorId },
-              data: {
-                totalSpentCents: { increment: input.amountCents },
-                transactionCount: { increment: 1 },
-                lastPurchaseAt: now,
-              },
-              select: {
-                id: true,
-                totalSpentCents: true,
-                transactionCount: true,
-                lastPurchaseAt: true,
-              },
-            });
-            return { purchase, fan };
-          },
-          { maxWait: 5000, timeout: 10_000 },
-        );
-        return {
-          status: 201,
-          body: {
-            ...purchase,
-            creatorId,
-            replayed: false,
-            fan: { ...fan, lifetimeSpendCents: fan.totalSpentCents, totalSpentCents: undefined },
-          },
-        };
-      } catch (err) {
-        const code = prismaCode(err);
-        // A concurrent request with the same key won the race: answer as a replay.
-        if (code === "P2002") {
-          const winner = await findByKey(prisma, creatorId, key);
-          if (winner) return replay(winner, input, creatorId);
+    // Starts with the key lookup: after a lost COMMIT reply, the retry finds the purchase.
+    return db.run(
+      async (prisma) => {
+        const existing = await findByKey(prisma, creatorId, key);
+        if (existing) return replay(existing, input, creatorId);
+        try {
+          const { purchase, fan } = await prisma.$transaction(
+            async (tx) => {
+              const now = new Date();
+              const purchase = await tx.transaction.create({
+                data: {
+                  creatorId,
+                  fanId: input.fanId,
+                  type: input.type,
+                  amountCents: BigInt(input.amountCents),
+                  occurredAt: now,
+                  day: utcDay(now),
+                  idempotencyKey: key,
+                },
+                select: purchaseSelect,
+              });
+              // Scoped to the creator: a fan of another creator is "not found" and the insert
+              // above is rolled back with the transaction.
+              const fan = await tx.fan.update({
+                where: { id: input.fanId, creatorId },
+                data: {
+                  totalSpentCents: { increment: BigInt(input.amountCents) },
+                  transactionCount: { increment: 1 },
+                  lastPurchaseAt: now,
+                },
+                select: {
+                  id: true,
+                  totalSpentCents: true,
+                  transactionCount: true,
+                  lastPurchaseAt: true,
+                },
+              });
+              return { purchase, fan };
+            },
+            { maxWait: 5000, timeout: 10_000 },
+          );
+          return {
+            status: 201,
+            body: {
+              ...purchase,
+              creatorId,
+              replayed: false,
+              fan: { ...fan, lifetimeSpendCents: fan.totalSpentCents, totalSpentCents: undefined },
+            },
+          };
+        } catch (err) {
+          const code = prismaCode(err);
+          // A concurrent request with the same key won the race: answer as a replay.
+          if (code === "P2002") {
+            const winner = await findByKey(prisma, creatorId, key);
+            if (winner) return replay(winner, input, creatorId);
+          }
+          if (code === "P2025" || code === "P2003") {
+            throw new NotFoundError(`Fan ${input.fanId} of creator ${creatorId} was not found.`);
+          }
+          throw err;
         }
-        if (code === "P2025" || code === "P2003") {
-          throw new NotFoundError(`Fan ${input.fanId} of creator ${creatorId} was not found.`);
-        }
-        throw err;
-      }
-    });
+      },
+      { resolvesAmbiguity: true },
+    );
   },
 };

@@ -1,9 +1,9 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { defaultDeps, HELP, main, parseDeployArgs } from "../../tools/deploy/cli";
+import { tempDir } from "../support/temp";
 import { capture } from "./helpers";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -15,7 +15,7 @@ const TS_RUN = path.join(ROOT, "tools", "bin", "ts-run.js");
  * has installed, `pulumi` is not found, which is this machine's situation.
  */
 function pathWithoutPulumi(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "huntaze-nopulumi-"));
+  const dir = tempDir("huntaze-nopulumi-");
   fs.symlinkSync(process.execPath, path.join(dir, "node"));
   fs.symlinkSync("/bin/sh", path.join(dir, "sh"));
   return dir;

@@ -1,5 +1,4 @@
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
@@ -12,6 +11,7 @@ import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import type { AwsClients } from "../../tools/deploy/aws";
 import type { Io } from "../../tools/deploy/progress";
 import type { CommandRunner, RunOptions, RunResult } from "../../tools/deploy/runner";
+import { tempDir } from "../support/temp";
 
 export interface Call {
   command: string;
@@ -121,7 +121,7 @@ export function fakeProject(
   options: { stack?: string; policyConfig?: boolean } = {},
 ): string {
   const stack = options.stack ?? "prod";
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "huntaze-deploy-test-"));
+  const dir = tempDir("huntaze-deploy-test-");
   fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: huntaze-api\nruntime: nodejs\n");
   const lines = Object.entries(stackConfig).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`);
   fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), `config:\n${lines.join("\n")}\n`);

@@ -53,4 +53,17 @@ describe("dev server", () => {
     assert.equal((await json(res)).replayed, false);
     assert.ok(res.headers.get("x-request-id"));
   });
+
+  it("refuses a busy port in one line, before starting any database", async () => {
+    const port = Number(new URL(server.url).port);
+    const started = Date.now();
+    // No databaseUrl: were the port checked after the database, a PostgreSQL would start here.
+    await assert.rejects(
+      startDevServer({ port, databaseUrl: "", print: () => undefined }),
+      (err: Error) =>
+        err.name === "UsageError" &&
+        /^Port \d+ is already in use .*pass --port N\.$/.test(err.message),
+    );
+    assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+  });
 });

@@ -363,6 +363,86 @@ describe("resilience", () => {
       }
     });
 
+    it("reads the secret once for many concurrent refused connections (single-flight)", async () => {
+      await admin((c) => c.query(`ALTER ROLE ${user} PASSWORD 'storm-0'`));
+      stored = secretFor(user, "storm-0");
+      sdk.resetHistory();
+      const database = new Database({
+        env: {
+          stage: "staging",
+          serviceName: "huntaze-api",
+          slowQueryMs: 200,
+          dbSecretArn: SECRET_ARN,
+        },
+        secretSource: secretsManagerSource({ client: secretsManager, maxAgeSeconds: 60 }),
+        ssl: false,
+        logger: quietLogger(),
+        pool: { max: 12 },
+      });
+      const call = apiClient(database);
+      try {
+        // Twelve connections at once, all logging in with the cached (soon stale) password.
+        const warm = await Promise.all(Array.from({ length: 12 }, () => call("GET", "/health")));
+        assert.deepEqual(
+          warm.map((r) => r.status),
+          Array(12).fill(200),
+        );
+        assert.equal(sdk.commandCalls(GetSecretValueCommand).length, 1);
+        // A real window: the password changes in the database, sessions end, and only then
+        // is the secret updated — every new connection in the window is refused.
+        await admin((c) => c.query(`ALTER ROLE ${user} PASSWORD 'storm-1'`));
+        await dropAppSessions();
+        stored = secretFor(user, "storm-1");
+        const results = await Promise.all(
+          Array.from({ length: 12 }, () =>
+            call("GET", "/creators/1/fans", { query: { limit: "2" } }),
+          ),
+        );
+        assert.deepEqual(
+          results.map((r) => r.status),
+          Array(12).fill(200),
+        );
+        // One forced read for all twelve refusals, not one per connection.
+        assert.equal(sdk.commandCalls(GetSecretValueCommand).length, 2);
+        assert.equal(database.credentials?.refreshes, 1);
+      } finally {
+        await database.disconnect();
+      }
+    });
+
+    it("retries a throttled secret read with backoff, a bounded number of times", async () => {
+      await admin((c) => c.query(`ALTER ROLE ${user} PASSWORD 'throttle-0'`));
+      stored = secretFor(user, "throttle-0");
+      sdk.resetHistory();
+      let failures = 2;
+      sdk.on(GetSecretValueCommand).callsFake(() => {
+        if (failures-- > 0) throw new Error("ThrottlingException: Rate exceeded");
+        return { ARN: SECRET_ARN, SecretString: JSON.stringify(stored) };
+      });
+      const database = rotatingDatabase();
+      try {
+        const res = await apiClient(database)("GET", "/creators/1/fans");
+        assert.equal(res.status, 200, res.raw);
+        assert.equal(sdk.commandCalls(GetSecretValueCommand).length, 3);
+        // Always throttled: three reads, then 503 — not an unbounded loop.
+        sdk.resetHistory();
+        sdk.on(GetSecretValueCommand).rejects(new Error("ThrottlingException: Rate exceeded"));
+        const cold = rotatingDatabase();
+        try {
+          const refused = await apiClient(cold)("GET", "/creators/1/fans");
+          assert.equal(refused.status, 503);
+          assert.equal(sdk.commandCalls(GetSecretValueCommand).length, 3);
+        } finally {
+          await cold.disconnect();
+        }
+      } finally {
+        await database.disconnect();
+        sdk
+          .on(GetSecretValueCommand)
+          .callsFake(() => ({ ARN: SECRET_ARN, SecretString: JSON.stringify(stored) }));
+      }
+    });
+
     it("answers 503 while Secrets Manager cannot be read, then recovers", async () => {
       await admin((c) => c.query(`ALTER ROLE ${user} PASSWORD 'outage-0'`));
       stored = secretFor(user, "outage-0");

@@ -55,6 +55,14 @@ describe("API routes on a real PostgreSQL", () => {
       assert.equal(res.body.database.reachable, true);
       assert.equal(typeof res.body.database.latencyMs, "number");
     });
+
+    it("ignores unknown query parameters and answers HEAD", async () => {
+      const busted = await call("GET", "/health", { query: { x: "1", t: "1733200000" } });
+      assert.equal(busted.status, 200, busted.raw);
+      const head = await call("HEAD", "/health", { query: { x: "1" } });
+      assert.equal(head.status, 200);
+      assert.equal(head.raw, "");
+    });
   });
 
   describe("GET /creators/{id}/fans", () => {
@@ -168,6 +176,7 @@ describe("API routes on a real PostgreSQL", () => {
       );
       const res = await call("POST", "/creators/1/campaigns", {
         body: { body: "New set tonight!" },
+        headers: { "idempotency-key": "campaign-0001" },
       });
       assert.equal(res.status, 201);
       assert.equal(res.body.recipientCount, n);
@@ -185,6 +194,7 @@ describe("API routes on a real PostgreSQL", () => {
       ).map((r) => r.id);
       const res = await call("POST", "/creators/2/campaigns", {
         body: { body: "Just you three", fanIds: [...fans, fans[0]] },
+        headers: { "idempotency-key": "campaign-0002" },
       });
       assert.equal(res.status, 201);
       assert.equal(res.body.recipientCount, 3);
@@ -204,6 +214,7 @@ describe("API routes on a real PostgreSQL", () => {
       );
       const res = await call("POST", "/creators/2/campaigns", {
         body: { body: "Hi", fanIds: [1] },
+        headers: { "idempotency-key": "campaign-0003" },
       });
       assert.equal(res.status, 400);
       assert.match(
@@ -218,7 +229,12 @@ describe("API routes on a real PostgreSQL", () => {
 
     it("answers 404 for an unknown creator", async () => {
       assert.equal(
-        (await call("POST", "/creators/999999/campaigns", { body: { body: "Hi" } })).status,
+        (
+          await call("POST", "/creators/999999/campaigns", {
+            body: { body: "Hi" },
+            headers: { "idempotency-key": "campaign-0004" },
+          })
+        ).status,
         404,
       );
     });
@@ -229,7 +245,7 @@ describe("API routes on a real PostgreSQL", () => {
 
     it("records the purchase and updates the fan's totals atomically", async () => {
       const [before] = await sql<{ total_spent_cents: number; transaction_count: number }>(
-        "SELECT total_spent_cents, transaction_count FROM fans WHERE id = 4",
+        "SELECT total_spent_cents::int AS total_spent_cents, transaction_count FROM fans WHERE id = 4",
       );
       const res = await call("POST", "/creators/1/transactions", {
         body: purchase,
@@ -239,12 +255,12 @@ describe("API routes on a real PostgreSQL", () => {
       assert.equal(res.body.replayed, false);
       assert.equal(res.body.fan.lifetimeSpendCents, before.total_spent_cents + 1234);
       const [after] = await sql<{ total_spent_cents: number; transaction_count: number }>(
-        "SELECT total_spent_cents, transaction_count FROM fans WHERE id = 4",
+        "SELECT total_spent_cents::int AS total_spent_cents, transaction_count FROM fans WHERE id = 4",
       );
       assert.equal(after.total_spent_cents, before.total_spent_cents + 1234);
       assert.equal(after.transaction_count, before.transaction_count + 1);
       const [row] = await sql<{ day: Date; amount_cents: number }>(
-        "SELECT to_char(day, 'YYYY-MM-DD') AS day, amount_cents FROM transactions WHERE idempotency_key = 'purchase-0001'",
+        "SELECT to_char(day, 'YYYY-MM-DD') AS day, amount_cents::int AS amount_cents FROM transactions WHERE idempotency_key = 'purchase-0001'",
       );
       assert.equal(row.amount_cents, 1234);
       assert.equal(row.day, new Date().toISOString().slice(0, 10));
@@ -252,7 +268,7 @@ describe("API routes on a real PostgreSQL", () => {
 
     it("replays the same idempotency key without charging twice", async () => {
       const [before] = await sql<{ total_spent_cents: number }>(
-        "SELECT total_spent_cents FROM fans WHERE id = 4",
+        "SELECT total_spent_cents::int AS total_spent_cents FROM fans WHERE id = 4",
       );
       const first = await call("POST", "/creators/1/transactions", {
         body: { ...purchase, idempotencyKey: "purchase-0002" },
@@ -270,7 +286,7 @@ describe("API routes on a real PostgreSQL", () => {
       assert.equal(again.body.id, first.body.id);
       assert.equal(viaHeader.body.id, first.body.id);
       const [after] = await sql<{ total_spent_cents: number }>(
-        "SELECT total_spent_cents FROM fans WHERE id = 4",
+        "SELECT total_spent_cents::int AS total_spent_cents FROM fans WHERE id = 4",
       );
       assert.equal(after.total_spent_cents, before.total_spent_cents + 1234);
       const rows = await sql("SELECT id FROM transactions WHERE idempotency_key = 'purchase-0002'");
@@ -279,7 +295,7 @@ describe("API routes on a real PostgreSQL", () => {
 
     it("keeps one purchase when the same key arrives concurrently", async () => {
       const [before] = await sql<{ total_spent_cents: number }>(
-        "SELECT total_spent_cents FROM fans WHERE id = 4",
+        "SELECT total_spent_cents::int AS total_spent_cents FROM fans WHERE id = 4",
       );
       const racing = testDatabase(db.url, { pool: { max: 4 } });
       try {
@@ -298,7 +314,7 @@ describe("API routes on a real PostgreSQL", () => {
         await racing.disconnect();
       }
       const [after] = await sql<{ total_spent_cents: number }>(
-        "SELECT total_spent_cents FROM fans WHERE id = 4",
+        "SELECT total_spent_cents::int AS total_spent_cents FROM fans WHERE id = 4",
       );
       assert.equal(after.total_spent_cents, before.total_spent_cents + 1234);
     });
@@ -318,7 +334,7 @@ describe("API routes on a real PostgreSQL", () => {
 
     it("rolls back the inserted purchase when the fan belongs to another creator (no partial rows)", async () => {
       const [fanOfTwo] = await sql<{ id: number; total_spent_cents: number }>(
-        "SELECT id, total_spent_cents FROM fans WHERE creator_id = 2 ORDER BY id LIMIT 1",
+        "SELECT id, total_spent_cents::int AS total_spent_cents FROM fans WHERE creator_id = 2 ORDER BY id LIMIT 1",
       );
       const [{ max }] = await sql<{ max: number }>("SELECT max(id) AS max FROM transactions");
       const res = await call("POST", "/creators/1/transactions", {
@@ -331,7 +347,7 @@ describe("API routes on a real PostgreSQL", () => {
         [],
       );
       const [after] = await sql<{ total_spent_cents: number }>(
-        "SELECT total_spent_cents FROM fans WHERE id = $1",
+        "SELECT total_spent_cents::int AS total_spent_cents FROM fans WHERE id = $1",
         [fanOfTwo.id],
       );
       assert.equal(after.total_spent_cents, fanOfTwo.total_spent_cents);

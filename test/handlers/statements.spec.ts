@@ -89,8 +89,12 @@ describe("SQL statements per request", () => {
   it("sends a campaign in a few batched statements, not one per recipient", async () => {
     const small = await statementsOf("POST", "/creators/1/campaigns", {
       body: { body: "a", fanIds: [1, 3] },
+      headers: { "idempotency-key": "statements-campaign-a" },
     });
-    const all = await statementsOf("POST", "/creators/1/campaigns", { body: { body: "b" } }); // 250 fans
+    const all = await statementsOf("POST", "/creators/1/campaigns", {
+      body: { body: "b" },
+      headers: { "idempotency-key": "statements-campaign-b" },
+    }); // 250 fans
     assert.equal(
       all.count,
       small.count,

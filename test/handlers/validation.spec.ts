@@ -218,7 +218,67 @@ describe("input validation and error bodies", () => {
     assertMinimalError(await call("GET", "/admin/../creators/1/fans"), 404);
     const wrong = await call("DELETE", "/creators/1/fans");
     assertMinimalError(wrong, 405);
-    assert.equal(wrong.headers.allow, "GET");
+    assert.equal(wrong.headers.allow, "GET, HEAD, OPTIONS");
+  });
+
+  it("refuses values PostgreSQL cannot store, naming the field, before any query", async () => {
+    assertMinimalError(
+      await call("GET", "/creators/1/revenue", { query: { from: "0000-01-01", to: "2026-01-01" } }),
+      400,
+      /^from must be a date with a year between 0001 and 9999/,
+    );
+    const yearZero = Buffer.from(
+      JSON.stringify({ at: "0000-01-01T00:00:00.000Z", id: 5 }),
+    ).toString("base64url");
+    assertMinimalError(
+      await call("GET", "/creators/1/fans/1/messages", { query: { cursor: yearZero } }),
+      400,
+      /^cursor is not a cursor/,
+    );
+    assertMinimalError(
+      await call("POST", "/creators/1/campaigns", {
+        body: { body: "hi\u0000there" },
+        headers: { "idempotency-key": "nul-byte-0001" },
+      }),
+      400,
+      /^body\.body must not contain NUL characters/,
+    );
+    assertMinimalError(
+      await call("POST", "/creators/1/campaigns", {
+        rawBody: '{"body":"half \\ud800 pair"}',
+        headers: { "idempotency-key": "surrogate-0001" },
+      }),
+      400,
+      /^body\.body must not contain unpaired surrogate/,
+    );
+  });
+
+  it("requires a valid idempotency key on every POST that creates data", async () => {
+    for (const path of ["/creators/1/campaigns", "/creators/1/transactions"]) {
+      const body = path.endsWith("campaigns")
+        ? { body: "hello" }
+        : { fanId: 1, type: "tip", amountCents: 100 };
+      assertMinimalError(await call("POST", path, { body }), 400, /idempotency key is required/);
+      assertMinimalError(
+        await call("POST", path, { body, headers: { "idempotency-key": "short" } }),
+        400,
+        /Idempotency-Key header must be 8-128 characters/,
+      );
+    }
+  });
+
+  it("answers HEAD like GET without a body, OPTIONS with Allow and no CORS headers", async () => {
+    const head = await call("HEAD", "/creators/1/fans");
+    assert.equal(head.status, 200);
+    assert.equal(head.raw, "");
+    const missing = await call("HEAD", "/creators/999999/fans");
+    assert.equal(missing.status, 404);
+    assert.equal(missing.raw, "");
+    const options = await call("OPTIONS", "/creators/1/transactions");
+    assert.equal(options.status, 204);
+    assert.equal(options.headers.allow, "POST, OPTIONS");
+    assert.ok(!Object.keys(options.headers).some((h) => h.startsWith("access-control-")));
+    assert.equal((await call("OPTIONS", "/nowhere")).status, 404);
   });
 
   it("changed no row while refusing all of the above", async () => {

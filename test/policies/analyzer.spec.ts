@@ -1,12 +1,12 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { policies } from "../../policies/src/pack";
 import { loadInProcessAnalyzer, PackDefinitionError } from "../../tools/policy/analyzer";
 import { buildEngineRequests, durationSeconds, toEngineValue } from "../../tools/policy/engine";
 import { evaluatePolicies, mandatoryViolations, projectPack } from "../../tools/policy/evaluate";
 import { captured, programRun, STACK_URN, stackConfig } from "../support/runs";
+import { tempDir } from "../support/temp";
 import { UNKNOWN } from "./helpers";
 
 const SIG = "4dabf18193072939515e22adb298388d";
@@ -72,7 +72,7 @@ describe("the offline evaluator drives @pulumi/policy's analyzer like the engine
 
   it("applies the config's enforcement levels through Configure: advisory stays advisory, disabled never runs", async () => {
     const run = programRun([captured(secretType, "app-secret", { name: "s" })]);
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "policy-config-")), "c.json");
+    const file = path.join(tempDir("policy-config-"), "c.json");
     fs.writeFileSync(
       file,
       JSON.stringify({
@@ -111,7 +111,7 @@ describe("the offline evaluator drives @pulumi/policy's analyzer like the engine
   it("gives every evaluation its own analyzer state", async () => {
     const run = programRun([captured(secretType, "app-secret", { name: "s" })]);
     const fs = await import("node:fs");
-    const dir = fs.mkdtempSync("/tmp/policy-config-");
+    const dir = tempDir("policy-config-");
     fs.writeFileSync(
       `${dir}/off.json`,
       JSON.stringify({ "secretsmanager-secret-cmk": "disabled" }),

@@ -1,6 +1,5 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import type { AnalyzerInfo } from "@pulumi/pulumi/proto/analyzer_pb";
 import { loadInProcessAnalyzer } from "../../tools/policy/analyzer";
@@ -12,6 +11,7 @@ import {
   validateAgainstSchema,
 } from "../../tools/policy/config";
 import { projectPack } from "../../tools/policy/evaluate";
+import { tempDir } from "../support/temp";
 
 describe("policy config, reconciled as the engine does before Configure", () => {
   let info: AnalyzerInfo;
@@ -104,7 +104,7 @@ describe("policy config, reconciled as the engine does before Configure", () => 
   });
 
   it("reads files: a missing file, bad JSON and a non-object are clear errors", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "policy-config-"));
+    const dir = tempDir("policy-config-");
     try {
       assert.throws(
         () => readPolicyConfigFile(path.join(dir, "nope.json"), "nope.json"),

@@ -1,8 +1,8 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { main } from "../../tools/preview/cli";
+import { tempDir } from "../support/temp";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const FIXTURES = path.join(ROOT, "test", "fixtures", "policy");
@@ -125,7 +125,7 @@ describe("npm run preview with the policy pack", () => {
   describe("--policy-config", () => {
     let dir: string;
     beforeEach(() => {
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), "policy-config-"));
+      dir = tempDir("policy-config-");
     });
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 

@@ -42,7 +42,7 @@ interface ServerState {
  * see (and never restart) the server the first copy started.
  */
 const SHARED = Symbol.for("huntaze-api.test-database-server");
-type Shared = { server?: Promise<ServerState> };
+type Shared = { server?: Promise<ServerState>; failure?: Error };
 const holder = globalThis as Record<symbol, Shared | undefined>;
 holder[SHARED] ??= {};
 const shared = holder[SHARED];
@@ -52,8 +52,16 @@ const shared = holder[SHARED];
  * can create databases. Starts the embedded server on first call; later calls reuse it.
  */
 export async function getTestDatabaseUrl(): Promise<string> {
+  // A server that could not start is not retried by every later hook (each would wait for the
+  // same failure): the first caller gets the full message, later ones fail at once.
+  if (shared.failure) {
+    throw new Error(
+      `The test PostgreSQL did not start (the first failing test shows why): ${shared.failure.message.split("\n")[0]}`,
+    );
+  }
   shared.server ??= startServer().catch((err: unknown) => {
     shared.server = undefined;
+    shared.failure = err as Error;
     throw err;
   });
   return (await shared.server).adminUrl;

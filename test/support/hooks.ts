@@ -1,12 +1,14 @@
 /**
- * Mocha root hooks (loaded by .mocharc.json for every run): stop the shared test PostgreSQL
- * after the last test, if one was started. Imports nothing heavy: runs that never touch a
+ * Mocha root hooks (loaded by .mocharc.json for every run): after the last test, remove the
+ * run's temporary directories and stop the shared test PostgreSQL, if one was started. Imports nothing heavy: runs that never touch a
  * database pay nothing.
  */
 import { stopTestDatabaseServer } from "./database";
+import { removeTempDirs } from "./temp";
 
 export const mochaHooks = {
   async afterAll(): Promise<void> {
+    removeTempDirs();
     await stopTestDatabaseServer();
   },
 };

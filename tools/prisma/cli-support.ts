@@ -1,4 +1,5 @@
 /** Small helpers shared by the tools/prisma scripts. */
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 
@@ -13,14 +14,26 @@ export class UsageError extends Error {
   }
 }
 
+/** Where a running `npm run dev` writes its throwaway database's URL (deleted on exit). */
+export const DEV_DATABASE_URL_FILE = join(ROOT, ".build", "dev-database-url");
+
+/** DATABASE_URL, else the URL of the database a running `npm run dev` started. */
 export function requireDatabaseUrl(command: string): string {
   const url = process.env.DATABASE_URL?.trim();
-  if (!url) {
-    throw new UsageError(
-      `${command} needs DATABASE_URL (postgresql://user:password@host:5432/database). For a local database, \`npm run dev\` starts one and prints its URL.`,
-    );
+  if (url) return url;
+  let dev: string | undefined;
+  try {
+    dev = readFileSync(DEV_DATABASE_URL_FILE, "utf8").trim();
+  } catch {
+    dev = undefined;
   }
-  return url;
+  if (dev) {
+    process.stderr.write(`${command}: DATABASE_URL is not set; using the npm run dev database.\n`);
+    return dev;
+  }
+  throw new UsageError(
+    `${command} needs DATABASE_URL (postgresql://user:password@host:5432/database). For a local database, start \`npm run dev\` in another terminal: while it runs, this command uses its database.`,
+  );
 }
 
 export async function readSchema(): Promise<{ path: string; content: string }> {

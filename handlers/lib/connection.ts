@@ -1,24 +1,25 @@
 /**
- * How the functions reach PostgreSQL, decided once per runtime:
+ * How the functions reach PostgreSQL: `@prisma/adapter-pg` over a node-postgres pool sized for
+ * Lambda, with credentials from `DB_SECRET_ARN` (rotation-aware) or, locally, `DATABASE_URL`.
+ * The host in the secret is the instance, or the RDS Proxy endpoint when the stack sets
+ * `database.pooler: rds-proxy` (same protocol, same credentials).
  *
- * - `accelerate` — `ACCELERATE_SECRET_ARN` (or `ACCELERATE_URL` locally) is set: queries go
- *   through Prisma Accelerate (its pool and cache); no database credentials in the function.
- * - `adapter-pg` — otherwise: `@prisma/adapter-pg` over a node-postgres pool sized for Lambda,
- *   with credentials from `DB_SECRET_ARN` (rotation-aware) or, locally, `DATABASE_URL`.
+ * Prisma Accelerate was retired on December 1, 2026: `ACCELERATE_*` variables are refused
+ * (env.ts), never silently ignored.
  */
 import { existsSync, readFileSync } from "node:fs";
 import pg, { type ClientConfig, type Pool, type PoolConfig } from "pg";
 import type { DbCredentials } from "./credentials";
 import { ConfigError, type RuntimeEnv } from "./env";
 
-export type ConnectionMode = "accelerate" | "adapter-pg";
+/** The one connection mode left (reported by GET /health). */
+export type ConnectionMode = "adapter-pg";
 
-/** The connection mode the environment selects (no I/O). */
+/** The connection mode the environment selects (no I/O); throws when no database is set. */
 export function connectionMode(env: RuntimeEnv): ConnectionMode {
-  if (env.accelerateSecretArn || env.accelerateUrl) return "accelerate";
   if (env.dbSecretArn || env.databaseUrl) return "adapter-pg";
   throw new ConfigError(
-    "No database configured: set DB_SECRET_ARN (deployed functions), ACCELERATE_SECRET_ARN (Prisma Accelerate) or DATABASE_URL (local runs and tests).",
+    "No database configured: set DB_SECRET_ARN (deployed functions) or DATABASE_URL (local runs and tests).",
   );
 }
 

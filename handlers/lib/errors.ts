@@ -136,7 +136,24 @@ export function isConnectionLost(err: unknown): boolean {
   return /Connection terminated unexpectedly/.test((err as Error).message ?? "");
 }
 
+/**
+ * The server (or RDS Proxy in front of it) refused a new connection because it is at its limit:
+ * SQLSTATE 53300 too_many_connections (also "remaining connection slots are reserved"), 53400
+ * configuration_limit_exceeded, 08004 rejected establishment. Overload, not a bad request: the
+ * caller should back off and retry, so it is never retried here.
+ */
+const OVERLOAD_SQLSTATES = new Set(["53300", "53400", "08004"]);
+
+export function isDatabaseOverloaded(err: unknown): boolean {
+  const p = asPrismaError(err);
+  const cause = p?.meta?.driverAdapterError?.cause;
+  if (cause)
+    return cause.kind === "TooManyConnections" || OVERLOAD_SQLSTATES.has(cause.originalCode ?? "");
+  return OVERLOAD_SQLSTATES.has((err as { code?: string } | undefined)?.code ?? "");
+}
+
 export function isDatabaseUnavailable(err: unknown): boolean {
+  if (isDatabaseOverloaded(err)) return true;
   // The credentials could not be read (Secrets Manager throttled, down, or access denied):
   // the database is unusable for now; the cause is logged server-side.
   if ((err as { name?: string } | undefined)?.name === "SecretError") return true;

@@ -54,6 +54,12 @@ function basePoolConfig(settings: PoolSettings): PoolConfig {
 }
 
 /**
+ * TLS for RDS Proxy (`requireTls`): the proxy presents an ACM certificate chained to Amazon's
+ * public roots, which Node.js trusts by default; RDS's own CA bundle would not verify it.
+ */
+export const PROXY_TLS: ClientConfig["ssl"] = { rejectUnauthorized: true };
+
+/**
  * TLS for RDS (`rds.force_ssl = 1`): verify the server certificate against RDS's CAs. On Lambda
  * those are in /var/runtime/ca-cert.pem, which Node.js 20+ runtimes do not load unless
  * NODE_EXTRA_CA_CERTS points at it; read it here so the function does not depend on that.
@@ -65,13 +71,15 @@ export function rdsTls(caFile = LAMBDA_CA_BUNDLE): ClientConfig["ssl"] {
 
 /**
  * A pool whose every new connection uses the credentials of the moment: host, port, database
- * and username from the last secret read, password from the `password` callback.
+ * and username from the last secret read, password from the `password` callback. With
+ * `proxyHost`, connections go to RDS Proxy instead (same port, database and credentials).
  * `credentials.load()` must have completed once before the first query.
  */
 export function createSecretPool(
   credentials: DbCredentials,
   settings: PoolSettings = {},
   ssl: ClientConfig["ssl"] = rdsTls(),
+  proxyHost?: string,
 ): Pool {
   class RotatingClient extends pg.Client {
     constructor(config: ClientConfig) {
@@ -79,7 +87,7 @@ export function createSecretPool(
       const username = secret.username;
       super({
         ...config,
-        host: secret.host,
+        host: proxyHost ?? secret.host,
         port: secret.port,
         database: secret.dbname,
         user: username,

@@ -13,6 +13,11 @@ export interface RuntimeEnv {
   serviceName: string;
   /** `DB_SECRET_ARN`: the application-user secret (rotation JSON). */
   dbSecretArn?: string;
+  /**
+   * `DB_PROXY_HOST`: the RDS Proxy endpoint (`database.pooler: rds-proxy`). Connections go there
+   * instead of the secret's `host`, which stays the instance's (the rotation function needs it).
+   */
+  dbProxyHost?: string;
   /** `DATABASE_URL`: local/tests only. */
   databaseUrl?: string;
   /** `SLOW_QUERY_MS`: queries at least this slow are logged (warn). @default 200 */
@@ -62,6 +67,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): RuntimeEnv {
     stage,
     serviceName: nonEmpty(env, "POWERTOOLS_SERVICE_NAME") ?? "huntaze-api",
     dbSecretArn,
+    dbProxyHost: nonEmpty(env, "DB_PROXY_HOST"),
     databaseUrl: nonEmpty(env, "DATABASE_URL"),
     slowQueryMs,
   };

@@ -16,6 +16,7 @@ import {
   createSecretPool,
   createUrlPool,
   type PoolSettings,
+  PROXY_TLS,
 } from "./connection";
 import { DbCredentials } from "./credentials";
 import { type RuntimeEnv, readEnv } from "./env";
@@ -174,7 +175,9 @@ export class Database {
     let pool: Pool;
     if (this.#credentials) {
       await this.#credentials.load();
-      pool = createSecretPool(this.#credentials, settings, this.#options.ssl);
+      const proxyHost = this.#env.dbProxyHost;
+      const ssl = this.#options.ssl ?? (proxyHost ? PROXY_TLS : undefined);
+      pool = createSecretPool(this.#credentials, settings, ssl, proxyHost);
     } else {
       pool = createUrlPool(this.#env.databaseUrl as string, settings);
     }

@@ -22,6 +22,7 @@ describe("configuration, secrets and error mapping", () => {
         stage: "prod",
         serviceName: "huntaze-api",
         dbSecretArn: ARN,
+        dbProxyHost: undefined,
         databaseUrl: undefined,
         slowQueryMs: 200,
       });

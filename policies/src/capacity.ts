@@ -52,7 +52,9 @@ const connectionBudgetSchema = schema({
  * Identities of security groups a property refers to: the URNs of the groups it depends on
  * (known at preview whatever the ids turn out to be), else its literal `sg-…` strings.
  */
-function groupKeys(r: PolicyResource, property: string, value: unknown): string[] {
+function groupKeys(r: PolicyResource, property: string, value: () => unknown): string[] {
+  // Dependencies first: a group created by the program has an unknown id at preview, and
+  // reading it would stop the policy.
   const deps = dependenciesVia(r, [property]).filter((d) => d.isType(SecurityGroup as never));
   if (deps.length > 0) return deps.map((d) => d.urn);
   const out: string[] = [];
@@ -61,7 +63,7 @@ function groupKeys(r: PolicyResource, property: string, value: unknown): string[
     else if (Array.isArray(v)) v.forEach(walk);
     else if (v && typeof v === "object") Object.values(v).forEach(walk);
   };
-  walk(value);
+  walk(value());
   return out;
 }
 
@@ -77,19 +79,22 @@ function ingressSources(resources: PolicyResource[]): Map<string, Set<string>> {
   };
   for (const rule of ofType(resources, SecurityGroupIngressRule)) {
     add(
-      groupKeys(rule, "securityGroupId", rule.props.securityGroupId),
-      groupKeys(rule, "referencedSecurityGroupId", rule.props.referencedSecurityGroupId),
+      groupKeys(rule, "securityGroupId", () => rule.props.securityGroupId),
+      groupKeys(rule, "referencedSecurityGroupId", () => rule.props.referencedSecurityGroupId),
     );
   }
   for (const rule of ofType(resources, SecurityGroupRule)) {
     if (rule.props.type !== "ingress") continue;
     add(
-      groupKeys(rule, "securityGroupId", rule.props.securityGroupId),
-      groupKeys(rule, "sourceSecurityGroupId", rule.props.sourceSecurityGroupId),
+      groupKeys(rule, "securityGroupId", () => rule.props.securityGroupId),
+      groupKeys(rule, "sourceSecurityGroupId", () => rule.props.sourceSecurityGroupId),
     );
   }
   for (const group of ofType(resources, SecurityGroup)) {
-    add([group.urn], groupKeys(group, "ingress", group.props.ingress));
+    add(
+      [group.urn],
+      groupKeys(group, "ingress", () => group.props.ingress),
+    );
   }
   return sources;
 }
@@ -120,7 +125,8 @@ export const lambdaDbConnectionBudget: StackValidationPolicy = {
         groupKeys(
           fn,
           "vpcConfig",
-          (fn.props.vpcConfig as { securityGroupIds?: unknown })?.securityGroupIds,
+          () =>
+            (fn.props.vpcConfig as { securityGroupIds?: unknown } | undefined)?.securityGroupIds,
         ),
       ]),
     );
@@ -159,7 +165,7 @@ export const lambdaDbConnectionBudget: StackValidationPolicy = {
 
     for (const db of instances) {
       const dbLabel = label("RDS instance", db);
-      const dbGroups = groupKeys(db, "vpcSecurityGroupIds", db.props.vpcSecurityGroupIds);
+      const dbGroups = groupKeys(db, "vpcSecurityGroupIds", () => db.props.vpcSecurityGroupIds);
       const direct = reaching(dbGroups);
       const fronting = proxies.filter((proxy) =>
         targets.some(
@@ -178,7 +184,7 @@ export const lambdaDbConnectionBudget: StackValidationPolicy = {
       const viaProxy = fronting.map((proxy) => ({
         proxy,
         fns: reaching(
-          groupKeys(proxy, "vpcSecurityGroupIds", proxy.props.vpcSecurityGroupIds),
+          groupKeys(proxy, "vpcSecurityGroupIds", () => proxy.props.vpcSecurityGroupIds),
         ).filter((fn) => !direct.includes(fn)),
       }));
       if (direct.length === 0 && viaProxy.every((p) => p.fns.length === 0)) continue;

@@ -398,8 +398,6 @@ export const samplingRate = tracing.fixedRate;
 // Data tier (names per /tmp/CONTRACTS.md): identifiers and ARNs, never a secret value.
 export const dbInstanceId = database.instance.identifier;
 export const dbEndpoint = database.endpoint;
-/** The RDS Proxy endpoint the API and worker use (`database.pooler: rds-proxy`), else undefined. */
-export const dbProxyEndpoint = dbProxy?.endpoint;
 export const appSecretArn = dbSecrets.appSecretArn;
 export const masterSecretArn = database.masterSecretArn;
 export const performanceInsightsKmsKeyArn = performanceInsightsKey.arn;

@@ -118,7 +118,7 @@ describe("npm run preview with the policy pack", () => {
         level: "mandatory",
         resource: "urn:pulumi:prod::huntaze-api::aws:rds/instance:Instance::db",
         message:
-          "RDS instance must not be publicly accessible (publiclyAccessible: true); if Prisma Accelerate needs it, add an exemption with its reason to the policy config.",
+          "RDS instance must not be publicly accessible (publiclyAccessible: true); reach it from inside the VPC (RDS Proxy or the functions' security group), or add an exemption with its reason to the policy config.",
       },
     ]);
   });

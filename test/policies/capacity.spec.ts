@@ -183,6 +183,27 @@ describe("lambda-db-connection-budget", () => {
     );
   });
 
+  it("links literal security group ids of groups outside the program", async () => {
+    const fn = (reserved: number) =>
+      res(LambdaFunction, "api", {
+        reservedConcurrentExecutions: reserved,
+        vpcConfig: { subnetIds: ["subnet-0123456789abcdef0"], securityGroupIds: ["sg-0aaa1111"] },
+      });
+    const db = res(RdsInstance, "db", {
+      instanceClass: "db.t4g.micro",
+      vpcSecurityGroupIds: ["sg-0bbb2222"],
+    });
+    const rule = res(SecurityGroupIngressRule, "db-from-fn", {
+      securityGroupId: "sg-0bbb2222",
+      referencedSecurityGroupId: "sg-0aaa1111",
+    });
+    await assertNoStackViolations(policy, args([fn(20), db, rule]));
+    await assertHasStackViolation(policy, args([fn(100), db, rule]), {
+      resource: "db",
+      message: 'function "api" 100 × 1 + 7 reserved = 107 > max_connections ~84',
+    });
+  });
+
   it("stands down for a stack without a database", async () => {
     const fn = res(LambdaFunction, "api", { reservedConcurrentExecutions: 10 });
     await assertStackNotApplicable(policy, args([fn]), /no RDS instance/);

@@ -110,6 +110,9 @@ export function createSecretPool(
   return withErrorListener(
     new pg.Pool({
       ...basePoolConfig(settings),
+      // RDS Proxy refuses `statement_timeout` as a startup parameter: through it, the limit is
+      // the role's own (set by the migration function), so the session needs no SET either.
+      ...(proxyHost ? { statement_timeout: undefined } : {}),
       Client: RotatingClient as unknown as typeof pg.Client,
     }),
     settings,

@@ -81,6 +81,19 @@ export async function grantMembership(
 }
 
 /**
+ * A server-side `statement_timeout` for every session `role` opens. Set on the role rather than
+ * sent by the client: RDS Proxy refuses startup parameters such as `statement_timeout`, and a
+ * `SET` would pin the session (docs/CONNECTIONS.md).
+ */
+export async function setRoleStatementTimeout(
+  client: ClientBase,
+  role: string,
+  timeoutMs: number,
+): Promise<void> {
+  await execFormatted(client, "ALTER ROLE %I SET statement_timeout = %L", role, `${timeoutMs}ms`);
+}
+
+/**
  * Data privileges on the schema, for the tables and sequences that exist now (the migrations
  * just ran) and, through default privileges, for those the next migrations create. Idempotent.
  */

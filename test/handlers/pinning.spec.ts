@@ -1,9 +1,12 @@
 import { strict as assert } from "node:assert";
 import { rollUpDailyRevenue } from "../../handlers/jobs/daily-revenue";
-import type { Database } from "../../handlers/lib/prisma";
+import { Database } from "../../handlers/lib/prisma";
 import type { TestDatabase } from "../support/database";
 import { type PgRecorder, type RecordedStatement, startPgRecorder } from "../support/pg-recorder";
-import { apiClient, migratedDatabase, testDatabase } from "./helpers";
+import { InMemorySecretSource } from "../support/secrets";
+import { apiClient, migratedDatabase, quietLogger } from "./helpers";
+
+const SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:app-AbCdEf";
 
 /**
  * What pins a client session to one database connection on RDS Proxy for PostgreSQL
@@ -38,14 +41,11 @@ const PINNING: Array<{ why: string; test: (s: RecordedStatement) => boolean }> =
   },
 ];
 
-/** Startup parameters node-postgres sends that RDS Proxy accepts ("options" it refuses). */
-const STARTUP_ALLOWED = new Set([
-  "user",
-  "database",
-  "application_name",
-  "client_encoding",
-  "statement_timeout",
-]);
+/**
+ * Startup parameters a client may send RDS Proxy: it refuses `options` and `statement_timeout`
+ * (the handlers' limit is the role's own when they connect through the proxy).
+ */
+const STARTUP_ALLOWED = new Set(["user", "database", "application_name", "client_encoding"]);
 
 function pinningIn(statements: RecordedStatement[]): string[] {
   return statements.flatMap((s) =>
@@ -65,8 +65,28 @@ describe("no session pinning on RDS Proxy: every statement a request sends, on t
     db = await migratedDatabase("pinning");
     const url = new URL(db.url);
     recorder = await startPgRecorder({ host: url.hostname, port: Number(url.port) });
-    url.port = String(recorder.port);
-    database = testDatabase(url.toString());
+    // Configured as a deployed function behind RDS Proxy: credentials from the app secret (whose
+    // host is the instance's), connections to DB_PROXY_HOST — here the recorder.
+    const source = new InMemorySecretSource();
+    source.set(SECRET_ARN, {
+      host: "instance.huntaze.invalid",
+      port: recorder.port,
+      dbname: url.pathname.slice(1),
+      username: decodeURIComponent(url.username),
+      password: decodeURIComponent(url.password),
+    });
+    database = new Database({
+      env: {
+        stage: "staging",
+        serviceName: "huntaze-api",
+        slowQueryMs: 200,
+        dbSecretArn: SECRET_ARN,
+        dbProxyHost: "127.0.0.1",
+      },
+      secretSource: source,
+      ssl: false,
+      logger: quietLogger(),
+    });
     call = apiClient(database);
   });
   after(async () => {

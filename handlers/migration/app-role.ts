@@ -1,8 +1,9 @@
 /**
  * The application's PostgreSQL role: created by the migration function (the only code that
  * holds the master credentials), with data privileges only — no DDL, no access to Prisma's
- * migration history. The alternating-users rotation later adds `<user>_clone` as a member of
- * this role (`GRANT <user> TO <user>_clone`), so both users always have the same privileges.
+ * migration history. `<user>_clone`, the alternating-users rotation's second user, is a member of
+ * this role (`GRANT <user> TO <user>_clone`), so both users always have the same privileges; the
+ * migration function creates it ahead of the rotation so that it carries the role-level settings.
  */
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from "node:crypto";
 import type { ClientBase } from "pg";

@@ -17,6 +17,8 @@ import {
   instanceClassMemoryGiB,
   isValidPerformanceInsightsRetention,
   MONITORING_INTERVALS,
+  PROXY_RUNTIMES_PER_CONNECTION,
+  proxyConnectionLimit,
   RESERVED_CONNECTIONS,
 } from "./lib/rds";
 import { DEFAULT_RUNBOOK_BASE_URL } from "./lib/runbook";
@@ -92,6 +94,31 @@ export interface DatabaseAlarmSettings {
   writeLatencyMs: number;
 }
 
+/** What stands between the functions and PostgreSQL. */
+export const POOLERS = ["none", "rds-proxy"] as const;
+export type Pooler = (typeof POOLERS)[number];
+
+/**
+ * RDS Proxy in front of the instance (`database.pooler: rds-proxy`). The API and the worker
+ * connect to it; the migration and rotation functions keep their direct path.
+ */
+export interface ProxySettings {
+  /**
+   * Share of `max_connections` the proxy may open. Derived, not configured: what is left after
+   * the direct clients (migration function, rotation, reserved slots), so the two never
+   * together exceed the instance.
+   */
+  maxConnectionsPercent: number;
+  /** Database connections the proxy may open (`maxConnectionsPercent` of max_connections). */
+  connectionLimit: number;
+  /** How long a request waits for a pooled connection before the proxy refuses it (s). */
+  borrowTimeoutSeconds: number;
+  /** `ClientConnections` alarm threshold, in percent of `connectionLimit`. */
+  clientConnectionsAlarmPercent: number;
+  /** `DatabaseConnectionsCurrentlySessionPinned` alarm threshold (connections). */
+  pinnedConnectionsAlarm: number;
+}
+
 export interface DatabaseSettings {
   /** RDS instance class, e.g. `db.t4g.medium` (required: it is a cost and capacity decision). */
   instanceClass: string;
@@ -136,6 +163,14 @@ export interface DatabaseSettings {
    */
   manageOsMetricsLogGroup: boolean;
   alarms: DatabaseAlarmSettings;
+  /**
+   * `none` (default, also in prod): each function runtime connects to the instance, which has
+   * room for prod's concurrency; no proxy cost, no extra hop. `rds-proxy`: for a stack whose
+   * reserved concurrency needs more connections than the instance allows (docs/CONNECTIONS.md).
+   */
+  pooler: Pooler;
+  /** Present when `pooler` is `rds-proxy`. */
+  proxy: ProxySettings | undefined;
 }
 
 export interface InfraConfig {
@@ -392,7 +427,36 @@ function readDatabase(r: ConfigReader): DatabaseSettings {
         );
       }
       const alarms = readDatabaseAlarms(f);
+      const pooler = f.string("pooler", { oneOf: POOLERS }, "none") as Pooler;
+      const proxyKeys = {
+        borrowTimeoutSeconds: f.number(
+          "proxyBorrowTimeoutSeconds",
+          {
+            min: 1,
+            max: 3600,
+            integer: true,
+            expected:
+              "whole seconds in [1, 3600], below the API timeout (RDS Proxy's default, 120 s, outlives every request)",
+          },
+          5,
+        ),
+        clientConnectionsAlarmPercent: f.number(
+          "proxyClientConnectionsAlarmPercent",
+          { min: 1, max: 100, expected: "a percentage in [1, 100]" },
+          90,
+        ),
+        pinnedConnectionsAlarm: f.number(
+          "proxyPinnedConnectionsAlarm",
+          { min: 1, max: 5000, integer: true, expected: "a number of connections in [1, 5000]" },
+          5,
+        ),
+      };
+      const effectiveMaxConnections =
+        maxConnections ?? (memoryGiB === undefined ? 0 : estimateMaxConnections(memoryGiB));
       return {
+        pooler,
+        proxy:
+          pooler === "rds-proxy" ? proxySettings(effectiveMaxConnections, proxyKeys) : undefined,
         instanceClass,
         memoryGiB: memoryGiB ?? 0,
         engineVersion: f.string(
@@ -425,8 +489,7 @@ function readDatabase(r: ConfigReader): DatabaseSettings {
           1000,
         ),
         maxConnections,
-        effectiveMaxConnections:
-          maxConnections ?? (memoryGiB === undefined ? 0 : estimateMaxConnections(memoryGiB)),
+        effectiveMaxConnections,
         databaseName: f.string(
           "databaseName",
           { pattern: PG_DATABASE, expected: "a PostgreSQL database name: a-z, 0-9 and _" },
@@ -459,6 +522,25 @@ function readDatabase(r: ConfigReader): DatabaseSettings {
       };
     },
   );
+}
+
+/** Connections opened directly, besides the proxy: the migration function. */
+const DIRECT_FUNCTION_CONNECTIONS = 1;
+
+function proxySettings(
+  maxConnections: number,
+  keys: Omit<ProxySettings, "maxConnectionsPercent" | "connectionLimit">,
+): ProxySettings {
+  const direct = DIRECT_FUNCTION_CONNECTIONS + RESERVED_CONNECTIONS;
+  const maxConnectionsPercent =
+    maxConnections > direct
+      ? Math.max(1, Math.floor(((maxConnections - direct) * 100) / maxConnections))
+      : 1;
+  return {
+    ...keys,
+    maxConnectionsPercent,
+    connectionLimit: proxyConnectionLimit(maxConnections, maxConnectionsPercent),
+  };
 }
 
 const PI_RETENTION_EXPECTED =
@@ -705,15 +787,26 @@ export function parseConfig(source: ConfigSource & { stack: string }): InfraConf
 function checkConnectionBudget(r: ConfigReader, config: InfraConfig): void {
   const { database } = config;
   if (database.effectiveMaxConnections === 0) return; // already reported: nothing to compare with
-  const needed =
-    config.api.reservedConcurrency + config.worker.reservedConcurrency + 1 + RESERVED_CONNECTIONS;
+  const functions = config.api.reservedConcurrency + config.worker.reservedConcurrency;
+  if (database.proxy) {
+    // The instance itself is safe (the proxy opens at most its share, the rest is kept for the
+    // direct clients); the runtimes must still fit what that share can serve.
+    const capacity = database.proxy.connectionLimit * PROXY_RUNTIMES_PER_CONNECTION;
+    if (functions > capacity) {
+      r.problem(
+        `${config.project}:database.instanceClass must let the proxy serve ${functions} runtimes (api.reservedConcurrency ${config.api.reservedConcurrency} + worker.reservedConcurrency ${config.worker.reservedConcurrency}), more than its ${database.proxy.connectionLimit} connections (${database.proxy.maxConnectionsPercent} % of ~${database.effectiveMaxConnections}) × ${PROXY_RUNTIMES_PER_CONNECTION} runtimes each: choose a larger class or lower the reserved concurrency`,
+      );
+    }
+    return;
+  }
+  const needed = functions + DIRECT_FUNCTION_CONNECTIONS + RESERVED_CONNECTIONS;
   if (needed > database.effectiveMaxConnections) {
     const source =
       database.maxConnections !== undefined
         ? `database.maxConnections (${database.maxConnections})`
         : `what ${database.instanceClass} allows (~${database.effectiveMaxConnections}, estimated from its memory)`;
     r.problem(
-      `${config.project}:database.instanceClass must allow ${needed} connections (api.reservedConcurrency ${config.api.reservedConcurrency} + worker.reservedConcurrency ${config.worker.reservedConcurrency} + 1 migration + ${RESERVED_CONNECTIONS} reserved), more than ${source}: choose a larger class or lower the reserved concurrency`,
+      `${config.project}:database.instanceClass must allow ${needed} connections (api.reservedConcurrency ${config.api.reservedConcurrency} + worker.reservedConcurrency ${config.worker.reservedConcurrency} + 1 migration + ${RESERVED_CONNECTIONS} reserved), more than ${source}: choose a larger class, lower the reserved concurrency, or put RDS Proxy in front (database.pooler: rds-proxy)`,
     );
   }
 }

@@ -9,6 +9,7 @@ import { Alerting } from "./components/alerting";
 import { Dashboard } from "./components/dashboard";
 import { Database } from "./components/database";
 import { DatabaseAlarms } from "./components/database-alarms";
+import { DatabaseProxy } from "./components/database-proxy";
 import { DatabaseSecrets } from "./components/db-secrets";
 import { DeadLetterQueue } from "./components/dead-letter-queue";
 import { EncryptionKey } from "./components/encryption-key";
@@ -71,6 +72,7 @@ const network = new Network("network", {
   cidrBlock: cfg.network.cidrBlock,
   createEndpoints: cfg.network.createEndpoints,
   endpointAzCount: cfg.network.endpointAzCount,
+  pooler: cfg.database.pooler,
 });
 
 /** Storage, snapshots and both database secrets. */
@@ -159,17 +161,51 @@ const common = {
     SLOW_QUERY_MS: String(cfg.handlers.slowQueryMs),
   },
 };
-/** What the API and the worker share on top: the VPC and the app secret (by ARN). */
+/**
+ * `database.pooler: rds-proxy`: the API and the worker reach PostgreSQL through RDS Proxy only
+ * (their group allows 5432 to the proxy, not to the instance); the migration and rotation
+ * functions keep their direct path.
+ */
+const dbProxy =
+  cfg.database.proxy && network.proxySecurityGroup
+    ? new DatabaseProxy("db-proxy", {
+        proxyName: naming.prefix,
+        instanceIdentifier: database.instance.identifier,
+        subnetIds: network.subnetIds,
+        securityGroupId: network.proxySecurityGroup.id,
+        appSecretArn: dbSecrets.appSecretArn,
+        kmsKeyArn: dataKey.arn,
+        region: cfg.region,
+        maxConnectionsPercent: cfg.database.proxy.maxConnectionsPercent,
+        connectionLimit: cfg.database.proxy.connectionLimit,
+        borrowTimeoutSeconds: cfg.database.proxy.borrowTimeoutSeconds,
+        alarms: {
+          target: { naming, topicArn: alerting.topicArn, runbookBaseUrl: cfg.runbookBaseUrl },
+          clientConnectionsPercent: cfg.database.proxy.clientConnectionsAlarmPercent,
+          pinnedConnections: cfg.database.proxy.pinnedConnectionsAlarm,
+        },
+      })
+    : undefined;
+
+/** What the API and the worker share on top: the VPC, the app secret (by ARN), the proxy. */
 const dataAccess = {
-  vpc: inVpc,
+  vpc:
+    dbProxy && network.proxyClientSecurityGroup
+      ? { subnetIds: network.subnetIds, securityGroupIds: [network.proxyClientSecurityGroup.id] }
+      : inVpc,
   readSecretArns: [dbSecrets.appSecretArn],
   extraStatements: [readAppSecret],
+};
+const dataEnvironment: Record<string, pulumi.Input<string>> = {
+  ...common.environment,
+  DB_SECRET_ARN: dbSecrets.appSecretArn,
+  ...(dbProxy ? { DB_PROXY_HOST: dbProxy.endpoint } : {}),
 };
 
 const api = new LambdaFunction("api", {
   ...common,
   ...dataAccess,
-  environment: { ...common.environment, DB_SECRET_ARN: dbSecrets.appSecretArn },
+  environment: dataEnvironment,
   functionName: naming.name("lambda", "api"),
   entry: "handlers/api.ts",
   description: "huntaze-api HTTP API (behind API Gateway REST)",
@@ -181,7 +217,7 @@ const api = new LambdaFunction("api", {
 const worker = new LambdaFunction("worker", {
   ...common,
   ...dataAccess,
-  environment: { ...common.environment, DB_SECRET_ARN: dbSecrets.appSecretArn },
+  environment: dataEnvironment,
   functionName: naming.name("lambda", "worker"),
   entry: "handlers/worker.ts",
   description: "huntaze-api nightly worker (invoked asynchronously by EventBridge)",
@@ -324,8 +360,16 @@ const dashboard = new Dashboard("dashboard", {
   dashboardName: naming.name("dashboard"),
   region: cfg.region,
   title: `huntaze-api — ${cfg.stack}`,
-  definitions: [...alarms.definitions, ...dbAlarms.definitions],
-  alarmArns: [...alarms.alarmArns, ...dbAlarms.alarmArns],
+  definitions: [
+    ...alarms.definitions,
+    ...dbAlarms.definitions,
+    ...(dbProxy ? dbProxy.definitions : []),
+  ],
+  alarmArns: [
+    ...alarms.alarmArns,
+    ...dbAlarms.alarmArns,
+    ...(dbProxy ? dbProxy.alarms.map((a) => a.arn) : []),
+  ],
 });
 
 export const apiUrl = restApi.url;
@@ -344,7 +388,11 @@ export const logGroupNames = [
   ...(restApi.executionLogGroup ? [restApi.executionLogGroup.name] : []),
   ...database.logGroups.map((g) => g.name),
 ];
-export const alarmNames = [...alarms.alarmNames, ...dbAlarms.alarmNames];
+export const alarmNames = [
+  ...alarms.alarmNames,
+  ...dbAlarms.alarmNames,
+  ...(dbProxy ? dbProxy.alarms.map((a) => a.name) : []),
+];
 export const samplingRuleName = tracing.samplingRule.ruleName;
 export const samplingRate = tracing.fixedRate;
 // Data tier: identifiers and ARNs, never a secret value.

@@ -1,10 +1,11 @@
 /**
- * How the functions reach PostgreSQL, decided once per runtime:
+ * How the functions reach PostgreSQL: `@prisma/adapter-pg` over a node-postgres pool sized for
+ * Lambda, with credentials from `DB_SECRET_ARN` (rotation-aware) or, locally, `DATABASE_URL`.
+ * The host in the secret is the instance, or the RDS Proxy endpoint when the stack sets
+ * `database.pooler: rds-proxy` (same protocol, same credentials).
  *
- * - `accelerate` — `ACCELERATE_SECRET_ARN` (or `ACCELERATE_URL` locally) is set: queries go
- *   through Prisma Accelerate (its pool and cache); no database credentials in the function.
- * - `adapter-pg` — otherwise: `@prisma/adapter-pg` over a node-postgres pool sized for Lambda,
- *   with credentials from `DB_SECRET_ARN` (rotation-aware) or, locally, `DATABASE_URL`.
+ * Prisma Accelerate was retired on December 1, 2026: `ACCELERATE_*` variables are refused
+ * (env.ts), never silently ignored.
  */
 import { existsSync, readFileSync } from "node:fs";
 import pg, { type ClientConfig, type Pool, type PoolConfig } from "pg";
@@ -12,14 +13,14 @@ import type { DbCredentials } from "./credentials";
 import { ConfigError, type RuntimeEnv } from "./env";
 import { trackedClientClass } from "./tracked-client";
 
-export type ConnectionMode = "accelerate" | "adapter-pg";
+/** The one connection mode left (reported by GET /health). */
+export type ConnectionMode = "adapter-pg";
 
-/** The connection mode the environment selects (no I/O). */
+/** The connection mode the environment selects (no I/O); throws when no database is set. */
 export function connectionMode(env: RuntimeEnv): ConnectionMode {
-  if (env.accelerateSecretArn || env.accelerateUrl) return "accelerate";
   if (env.dbSecretArn || env.databaseUrl) return "adapter-pg";
   throw new ConfigError(
-    "No database configured: set DB_SECRET_ARN (deployed functions), ACCELERATE_SECRET_ARN (Prisma Accelerate) or DATABASE_URL (local runs and tests).",
+    "No database configured: set DB_SECRET_ARN (deployed functions) or DATABASE_URL (local runs and tests).",
   );
 }
 
@@ -72,6 +73,12 @@ function basePoolConfig(settings: PoolSettings): PoolConfig {
 }
 
 /**
+ * TLS for RDS Proxy (`requireTls`): the proxy presents an ACM certificate chained to Amazon's
+ * public roots, which Node.js trusts by default; RDS's own CA bundle would not verify it.
+ */
+export const PROXY_TLS: ClientConfig["ssl"] = { rejectUnauthorized: true };
+
+/**
  * TLS for RDS (`rds.force_ssl = 1`): verify the server certificate against RDS's CAs. On Lambda
  * those are in /var/runtime/ca-cert.pem, which Node.js 20+ runtimes do not load unless
  * NODE_EXTRA_CA_CERTS points at it; read it here so the function does not depend on that.
@@ -83,13 +90,15 @@ export function rdsTls(caFile = LAMBDA_CA_BUNDLE): ClientConfig["ssl"] {
 
 /**
  * A pool whose every new connection uses the credentials of the moment: host, port, database
- * and username from the last secret read, password from the `password` callback.
+ * and username from the last secret read, password from the `password` callback. With
+ * `proxyHost`, connections go to RDS Proxy instead (same port, database and credentials).
  * `credentials.load()` must have completed once before the first query.
  */
 export function createSecretPool(
   credentials: DbCredentials,
   settings: PoolSettings = {},
   ssl: ClientConfig["ssl"] = rdsTls(),
+  proxyHost?: string,
 ): Pool {
   class RotatingClient extends trackedClientClass(settings.queryTimeoutMs ?? 5000) {
     constructor(config: ClientConfig) {
@@ -97,7 +106,7 @@ export function createSecretPool(
       const username = secret.username;
       super({
         ...config,
-        host: secret.host,
+        host: proxyHost ?? secret.host,
         port: secret.port,
         database: secret.dbname,
         user: username,
@@ -120,6 +129,9 @@ export function createSecretPool(
   return withErrorListener(
     new pg.Pool({
       ...basePoolConfig(settings),
+      // RDS Proxy refuses `statement_timeout` as a startup parameter: through it, the limit is
+      // the role's own (set by the migration function), so the session needs no SET either.
+      ...(proxyHost ? { statement_timeout: undefined } : {}),
       Client: RotatingClient as unknown as typeof pg.Client,
     }),
     settings,

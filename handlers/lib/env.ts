@@ -1,6 +1,6 @@
 /**
- * The functions' environment, read once and typed (the contract is in docs/HANDLERS.md). Secrets never travel in variables: only ARNs do, plus `DATABASE_URL`/`ACCELERATE_URL`
- * for local runs and tests. Bad values fail loudly with the variable's name and the fix.
+ * The functions' environment, read once and typed (the contract is in docs/HANDLERS.md). Secrets
+ * never travel in variables: only ARNs do, plus `DATABASE_URL` for local runs and tests. Bad values fail loudly with the variable's name and the fix.
  */
 
 export type Stage = "prod" | "staging" | "local";
@@ -12,10 +12,11 @@ export interface RuntimeEnv {
   serviceName: string;
   /** `DB_SECRET_ARN`: the application-user secret (rotation JSON). */
   dbSecretArn?: string;
-  /** `ACCELERATE_SECRET_ARN`: a secret whose value is the Prisma Accelerate URL. */
-  accelerateSecretArn?: string;
-  /** `ACCELERATE_URL`: local/tests stand-in for the Accelerate secret. */
-  accelerateUrl?: string;
+  /**
+   * `DB_PROXY_HOST`: the RDS Proxy endpoint (`database.pooler: rds-proxy`). Connections go there
+   * instead of the secret's `host`, which stays the instance's (the rotation function needs it).
+   */
+  dbProxyHost?: string;
   /** `DATABASE_URL`: local/tests only. */
   databaseUrl?: string;
   /** `SLOW_QUERY_MS`: queries at least this slow are logged (warn). @default 200 */
@@ -50,29 +51,39 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): RuntimeEnv {
       `Environment variable SLOW_QUERY_MS must be a whole number of milliseconds ≥ 0 (got "${slowRaw}").`,
     );
   }
+  refuseAccelerate(env);
   const dbSecretArn = nonEmpty(env, "DB_SECRET_ARN");
-  const accelerateSecretArn = nonEmpty(env, "ACCELERATE_SECRET_ARN");
-  for (const [key, value] of [
-    ["DB_SECRET_ARN", dbSecretArn],
-    ["ACCELERATE_SECRET_ARN", accelerateSecretArn],
-  ] as const) {
-    if (
-      value !== undefined &&
-      !/^arn:aws[a-z-]*:secretsmanager:/.test(value) &&
-      stage !== "local"
-    ) {
-      throw new ConfigError(
-        `Environment variable ${key} must be a Secrets Manager ARN (arn:aws:secretsmanager:…); never put a secret value in the environment.`,
-      );
-    }
+  if (
+    dbSecretArn !== undefined &&
+    !/^arn:aws[a-z-]*:secretsmanager:/.test(dbSecretArn) &&
+    stage !== "local"
+  ) {
+    throw new ConfigError(
+      "Environment variable DB_SECRET_ARN must be a Secrets Manager ARN (arn:aws:secretsmanager:…); never put a secret value in the environment.",
+    );
   }
   return {
     stage,
     serviceName: nonEmpty(env, "POWERTOOLS_SERVICE_NAME") ?? "huntaze-api",
     dbSecretArn,
-    accelerateSecretArn,
-    accelerateUrl: nonEmpty(env, "ACCELERATE_URL"),
+    dbProxyHost: nonEmpty(env, "DB_PROXY_HOST"),
     databaseUrl: nonEmpty(env, "DATABASE_URL"),
     slowQueryMs,
   };
+}
+
+/** Variables of the retired Prisma Accelerate mode: refused, so nobody deploys a dead path. */
+export const RETIRED_ACCELERATE_VARIABLES = ["ACCELERATE_SECRET_ARN", "ACCELERATE_URL"] as const;
+
+/**
+ * Prisma Accelerate was retired on December 1, 2026 (prisma.io/docs/accelerate/getting-started).
+ * A function still configured for it must fail loudly rather than quietly use another database
+ * path its operators did not choose.
+ */
+function refuseAccelerate(env: NodeJS.ProcessEnv): void {
+  const set = RETIRED_ACCELERATE_VARIABLES.filter((key) => nonEmpty(env, key) !== undefined);
+  if (set.length === 0) return;
+  throw new ConfigError(
+    `Environment variable ${set.join(" and ")} is no longer supported: Prisma Accelerate was retired on December 1, 2026; remove it and connect with DB_SECRET_ARN (directly, or through RDS Proxy with database.pooler: rds-proxy; docs/CONNECTIONS.md).`,
+  );
 }

@@ -16,10 +16,11 @@ import {
   createSecretPool,
   createUrlPool,
   type PoolSettings,
+  PROXY_TLS,
 } from "./connection";
 import { DbCredentials } from "./credentials";
-import { classifyDatabaseFailure, prismaCode } from "./db-failures";
-import { ConfigError, type RuntimeEnv, readEnv } from "./env";
+import { classifyDatabaseFailure } from "./db-failures";
+import { type RuntimeEnv, readEnv } from "./env";
 import { logger as defaultLogger, type Logger } from "./logger";
 import { QueryStats } from "./query-stats";
 import { queryTiming } from "./query-timing";
@@ -30,25 +31,13 @@ function buildClient(base: PrismaClient<"query">, timing: ReturnType<typeof quer
   return base.$extends(timing);
 }
 
-/**
- * The client routes use. In `accelerate` mode the runtime object also carries the Accelerate
- * extension; cache options reach it only through `Database.cache()`, which returns `{}` in
- * `adapter-pg` mode (where Prisma would reject the argument). The extension's own typings are
- * not used: on the `prisma-client` generator they erase nested `select` result types.
- */
+/** The client routes use: Prisma over @prisma/adapter-pg, with query timing. */
 export type AppPrisma = ReturnType<typeof buildClient>;
-
-/** Accelerate cache options for a read (`ttl`/`swr` in seconds). */
-export interface CacheStrategy {
-  ttl: number;
-  swr?: number;
-  tags?: string[];
-}
 
 export interface DatabaseOptions {
   /** @default readEnv(process.env) */
   env?: RuntimeEnv;
-  /** Where DB_SECRET_ARN / ACCELERATE_SECRET_ARN are read. @default Secrets Manager */
+  /** Where DB_SECRET_ARN is read. @default Secrets Manager */
   secretSource?: SecretSource;
   /** @default { max: 1, connectionTimeoutMillis: 5000, … } (see PoolSettings) */
   pool?: PoolSettings;
@@ -72,11 +61,8 @@ export interface RunOptions {
 interface Built {
   prisma: AppPrisma;
   base: PrismaClient<"query">;
-  pool?: Pool;
+  pool: Pool;
 }
-
-/** Accelerate refuses an API key it does not know (rotated or revoked). */
-const ACCELERATE_AUTH_CODES = new Set(["P6002", "P6401"]);
 
 export class Database {
   readonly mode: ConnectionMode;
@@ -92,7 +78,7 @@ export class Database {
     this.#env = options.env ?? readEnv();
     this.#logger = options.logger ?? defaultLogger;
     this.mode = connectionMode(this.#env);
-    if (this.mode === "adapter-pg" && this.#env.dbSecretArn) {
+    if (this.#env.dbSecretArn) {
       this.#credentials = new DbCredentials(this.#secretSource(), this.#env.dbSecretArn);
     }
   }
@@ -127,12 +113,11 @@ export class Database {
    * otherwise the error propagates and the caller answers 503 (retry with the same key).
    */
   async run<T>(fn: (prisma: AppPrisma) => Promise<T>, options: RunOptions = {}): Promise<T> {
-    let prisma = await this.client();
+    const prisma = await this.client();
     // Each kind of recovery at most once: a dead pooled connection can be followed by a refused
     // new one when both come from the same rotation.
     let refreshed = false;
     let reconnected = false;
-    let rebuilt = false;
     for (;;) {
       const generation = this.#credentials?.generation;
       try {
@@ -159,29 +144,9 @@ export class Database {
           });
           continue;
         }
-        if (
-          !rebuilt &&
-          this.mode === "accelerate" &&
-          this.#env.accelerateSecretArn &&
-          ACCELERATE_AUTH_CODES.has(prismaCode(err) ?? "")
-        ) {
-          rebuilt = true;
-          this.#logger.warn(
-            "Accelerate refused the API key; refetching the secret and rebuilding the client",
-          );
-          await this.#rebuild();
-          prisma = await this.client();
-          continue;
-        }
         throw err;
       }
     }
-  }
-
-  /** `{ cacheStrategy }` for a read when Accelerate is active, `{}` otherwise (adapter-pg
-   * would reject the argument: there is no cache without Accelerate). */
-  cache(strategy: CacheStrategy): { cacheStrategy?: CacheStrategy } {
-    return this.mode === "accelerate" ? { cacheStrategy: strategy } : {};
   }
 
   /** One round-trip (`SELECT 1`); rejects after `timeoutMs`. Returns the latency in ms. */
@@ -207,12 +172,7 @@ export class Database {
     const b = await built.catch(() => undefined);
     if (!b) return;
     await b.base.$disconnect().catch(() => undefined);
-    await b.pool?.end().catch(() => undefined);
-  }
-
-  async #rebuild(): Promise<void> {
-    await this.disconnect();
-    await this.client();
+    await b.pool.end().catch(() => undefined);
   }
 
   #secretSource(): SecretSource {
@@ -227,49 +187,23 @@ export class Database {
       slowQueryMs: this.#env.slowQueryMs,
       onOperation: (t) => this.stats.recordOperation(t.durationMs),
     });
-    let base: PrismaClient<"query">;
-    let pool: Pool | undefined;
-    if (this.mode === "accelerate") {
-      base = new PrismaClient({ accelerateUrl: await this.#accelerateUrl(), log });
+    const settings: PoolSettings = {
+      ...this.#options.pool,
+      onError: (err) =>
+        this.#logger.warn("idle database connection closed", { error: err.message }),
+    };
+    let pool: Pool;
+    if (this.#credentials) {
+      await this.#credentials.load();
+      const proxyHost = this.#env.dbProxyHost;
+      const ssl = this.#options.ssl ?? (proxyHost ? PROXY_TLS : undefined);
+      pool = createSecretPool(this.#credentials, settings, ssl, proxyHost);
     } else {
-      const settings: PoolSettings = {
-        ...this.#options.pool,
-        onError: (err) =>
-          this.#logger.warn("idle database connection closed", { error: err.message }),
-      };
-      if (this.#credentials) {
-        await this.#credentials.load();
-        pool = createSecretPool(this.#credentials, settings, this.#options.ssl);
-      } else {
-        pool = createUrlPool(this.#env.databaseUrl as string, settings);
-      }
-      base = new PrismaClient({ adapter: new PrismaPg(pool), log });
+      pool = createUrlPool(this.#env.databaseUrl as string, settings);
     }
+    const base = new PrismaClient({ adapter: new PrismaPg(pool), log });
     base.$on("query", (event) => this.stats.recordStatement(event.query, event.params));
-    const extended = buildClient(base, timing);
-    // Without Accelerate, withAccelerate() would only add a hook that can never cache.
-    const prisma =
-      this.mode === "accelerate"
-        ? (extended.$extends(
-            (
-              require("@prisma/extension-accelerate") as typeof import("@prisma/extension-accelerate")
-            ).withAccelerate(),
-          ) as unknown as AppPrisma)
-        : extended;
-    return { prisma, base, pool };
-  }
-
-  async #accelerateUrl(): Promise<string> {
-    const arn = this.#env.accelerateSecretArn;
-    const url = arn
-      ? (await this.#secretSource().getSecret(arn, { forceFetch: true })).trim()
-      : this.#env.accelerateUrl;
-    if (!url || !/^prisma(\+postgres)?:\/\//.test(url)) {
-      throw new ConfigError(
-        `The Accelerate URL (${arn ? `secret ${arn}` : "ACCELERATE_URL"}) must start with prisma:// or prisma+postgres://.`,
-      );
-    }
-    return url;
+    return { prisma: buildClient(base, timing), base, pool };
   }
 }
 

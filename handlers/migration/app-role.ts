@@ -1,8 +1,9 @@
 /**
  * The application's PostgreSQL role: created by the migration function (the only code that
  * holds the master credentials), with data privileges only — no DDL, no access to Prisma's
- * migration history. The alternating-users rotation later adds `<user>_clone` as a member of
- * this role (`GRANT <user> TO <user>_clone`), so both users always have the same privileges.
+ * migration history. `<user>_clone`, the alternating-users rotation's second user, is a member of
+ * this role (`GRANT <user> TO <user>_clone`), so both users always have the same privileges; the
+ * migration function creates it ahead of the rotation so that it carries the role-level settings.
  */
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from "node:crypto";
 import type { ClientBase } from "pg";
@@ -78,6 +79,19 @@ export async function grantMembership(
   member: string,
 ): Promise<void> {
   await execFormatted(client, "GRANT %I TO %I", role, member);
+}
+
+/**
+ * A server-side `statement_timeout` for every session `role` opens. Set on the role rather than
+ * sent by the client: RDS Proxy refuses startup parameters such as `statement_timeout`, and a
+ * `SET` would pin the session (docs/CONNECTIONS.md).
+ */
+export async function setRoleStatementTimeout(
+  client: ClientBase,
+  role: string,
+  timeoutMs: number,
+): Promise<void> {
+  await execFormatted(client, "ALTER ROLE %I SET statement_timeout = %L", role, `${timeoutMs}ms`);
 }
 
 /**

@@ -25,7 +25,13 @@ import {
   migrationSetChecksum,
   type WasmSource,
 } from "../lib/migrations";
-import { grantDataPrivileges, grantMembership, roleExists, upsertLoginRole } from "./app-role";
+import {
+  grantDataPrivileges,
+  grantMembership,
+  roleExists,
+  setRoleStatementTimeout,
+  upsertLoginRole,
+} from "./app-role";
 import type { SecretStore } from "./secret-store";
 
 /** Where the migrations go: the instance and the two secrets (ARNs from the environment). */
@@ -210,6 +216,7 @@ async function bootstrapAppUser(
     await inTransaction(client, async () => {
       await upsertLoginRole(client, base, password);
       await grantDataPrivileges(client, { role: base, database: target.database });
+      await prepareLoginRoles(client, base);
     });
     // Written after the role exists: a failure here leaves a role whose password nobody knows,
     // which the next run overwrites with a fresh one (the secret is still empty then).
@@ -237,6 +244,7 @@ async function bootstrapAppUser(
     }
     await grantDataPrivileges(client, { role: base, database: target.database });
     if (username !== base) await grantMembership(client, base, username);
+    await prepareLoginRoles(client, base);
     return outcome;
   });
 
@@ -251,6 +259,25 @@ async function bootstrapAppUser(
   }
   if (appUser === "restored") log("application user restored", { username });
   return { appUser, appSecretWritten: stale.length > 0 };
+}
+
+/** The application's server-side statement limit (the handlers' pool sends none through RDS Proxy). */
+export const APP_STATEMENT_TIMEOUT_MS = 10_000;
+
+/**
+ * Both users of the alternating-users rotation get the statement limit. The `_clone` user is
+ * created here (LOGIN, a password nobody knows, member of the base role) if the rotation has not
+ * yet: AWS's rotation function then only sets its password, and the role keeps its setting.
+ */
+async function prepareLoginRoles(client: pg.Client, base: string): Promise<void> {
+  const clone = `${base}${CLONE_SUFFIX}`;
+  if (!(await roleExists(client, clone))) {
+    await upsertLoginRole(client, clone, defaultPassword());
+  }
+  await grantMembership(client, base, clone);
+  for (const role of [base, clone]) {
+    await setRoleStatementTimeout(client, role, APP_STATEMENT_TIMEOUT_MS);
+  }
 }
 
 function appSecret(target: MigrationTarget, username: string, password: string): AppSecret {

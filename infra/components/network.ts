@@ -81,6 +81,13 @@ export interface NetworkArgs {
   createEndpoints?: boolean;
   /** Subnets each endpoint has a network interface in (1 halves the cost). @default 2 */
   endpointAzCount?: 1 | 2;
+  /**
+   * `rds-proxy`: add the proxy's group (5432 in from `proxyClientSecurityGroup`, out to
+   * PostgreSQL) and that client group for the API and the worker, which then have no direct
+   * path to the instance; the migration and rotation functions keep theirs.
+   * @default "none"
+   */
+  pooler?: "none" | "rds-proxy";
 }
 
 /** `10.40.0.0/16`, 4 more bits, index 1 → `10.40.16.0/20`. */
@@ -110,8 +117,12 @@ export class Network extends pulumi.ComponentResource {
   readonly vpc?: Vpc;
   readonly subnets: Subnet[];
   readonly defaultSecurityGroup?: DefaultSecurityGroup;
-  /** Attached to the API, worker and migration functions. */
+  /** Attached to the API, worker and migration functions (only the migration one with a proxy). */
   readonly appSecurityGroup: SecurityGroup;
+  /** With `pooler: rds-proxy`: attached to the proxy. */
+  readonly proxySecurityGroup?: SecurityGroup;
+  /** With `pooler: rds-proxy`: attached to the API and worker (5432 to the proxy only). */
+  readonly proxyClientSecurityGroup?: SecurityGroup;
   /** Attached to the secret rotation function. */
   readonly rotationSecurityGroup: SecurityGroup;
   /** Attached to the RDS instance: 5432 from the two groups above, nothing else. */
@@ -143,6 +154,14 @@ export class Network extends pulumi.ComponentResource {
     this.endpointSecurityGroup = createEndpoints
       ? createGroup("endpoints", "AWS API interface endpoints: 443 from the functions only")
       : undefined;
+    if (args.pooler === "rds-proxy") {
+      this.proxySecurityGroup = createProxyGroup();
+      this.proxyClientSecurityGroup = createClientGroup(
+        "proxy-clients",
+        "huntaze-api functions behind RDS Proxy: the proxy and the AWS API endpoints, nothing else",
+        this.proxySecurityGroup,
+      );
+    }
     this.appSecurityGroup = createClientGroup(
       "app",
       "huntaze-api functions: PostgreSQL and the AWS API endpoints, nothing else",
@@ -151,9 +170,29 @@ export class Network extends pulumi.ComponentResource {
       "rotation",
       "Secrets Manager rotation function: PostgreSQL and the AWS API endpoints, nothing else",
     );
-    this.databaseIngress = allowFromClients(this.databaseSecurityGroup, "db", POSTGRES_PORT);
+    const direct: Array<[string, SecurityGroup]> = [
+      ["app", this.appSecurityGroup],
+      ["rotation", this.rotationSecurityGroup],
+    ];
+    const proxyClients: Array<[string, SecurityGroup]> = this.proxyClientSecurityGroup
+      ? [["proxy-clients", this.proxyClientSecurityGroup]]
+      : [];
+    this.databaseIngress = [
+      ...allowFromClients(this.databaseSecurityGroup, "db", POSTGRES_PORT, direct),
+      ...(this.proxySecurityGroup
+        ? allowFromClients(this.databaseSecurityGroup, "db", POSTGRES_PORT, [
+            ["proxy", this.proxySecurityGroup],
+          ])
+        : []),
+      ...(this.proxySecurityGroup
+        ? allowFromClients(this.proxySecurityGroup, "proxy", POSTGRES_PORT, proxyClients)
+        : []),
+    ];
     this.endpointIngress = this.endpointSecurityGroup
-      ? allowFromClients(this.endpointSecurityGroup, "endpoints", HTTPS_PORT)
+      ? allowFromClients(this.endpointSecurityGroup, "endpoints", HTTPS_PORT, [
+          ...direct,
+          ...proxyClients,
+        ])
       : [];
     this.endpoints = this.endpointSecurityGroup
       ? createEndpointsIn(this.endpointSecurityGroup)
@@ -245,13 +284,38 @@ export class Network extends pulumi.ComponentResource {
       );
     }
 
-    function createClientGroup(suffix: string, description: string): SecurityGroup {
+    function createProxyGroup(): SecurityGroup {
+      return new SecurityGroup(
+        `${name}-proxy-sg`,
+        {
+          vpcId: pulumi.output(parent.vpcId),
+          description: "RDS Proxy: 5432 from the API and worker only, out to PostgreSQL only",
+          egress: [
+            {
+              description: "PostgreSQL",
+              protocol: "tcp",
+              fromPort: POSTGRES_PORT,
+              toPort: POSTGRES_PORT,
+              securityGroups: [parent.databaseSecurityGroup.id],
+            },
+          ],
+          tags: tags("proxy"),
+        },
+        { parent },
+      );
+    }
+
+    function createClientGroup(
+      suffix: string,
+      description: string,
+      postgres: SecurityGroup = parent.databaseSecurityGroup,
+    ): SecurityGroup {
       const toDatabase = {
-        description: "PostgreSQL",
+        description: postgres === parent.databaseSecurityGroup ? "PostgreSQL" : "RDS Proxy",
         protocol: "tcp",
         fromPort: POSTGRES_PORT,
         toPort: POSTGRES_PORT,
-        securityGroups: [parent.databaseSecurityGroup.id],
+        securityGroups: [postgres.id],
       };
       const toApis = parent.endpointSecurityGroup
         ? {
@@ -286,21 +350,19 @@ export class Network extends pulumi.ComponentResource {
       group: SecurityGroup,
       suffix: string,
       port: number,
+      clients: Array<[string, SecurityGroup]>,
     ): SecurityGroupIngressRule[] {
-      return [
-        ["app", parent.appSecurityGroup],
-        ["rotation", parent.rotationSecurityGroup],
-      ].map(
+      return clients.map(
         ([client, source]) =>
           new SecurityGroupIngressRule(
-            `${name}-${suffix}-from-${client as string}`,
+            `${name}-${suffix}-from-${client}`,
             {
               securityGroupId: group.id,
-              referencedSecurityGroupId: (source as SecurityGroup).id,
+              referencedSecurityGroupId: source.id,
               ipProtocol: "tcp",
               fromPort: port,
               toPort: port,
-              description: `${port} from the ${client as string} security group`,
+              description: `${port} from the ${client} security group`,
             },
             { parent },
           ),

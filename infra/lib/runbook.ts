@@ -17,6 +17,8 @@ export const RUNBOOK_SECTIONS = [
   "rds-read-latency",
   "rds-write-latency",
   "secret-rotation-failed",
+  "rds-proxy-client-connections",
+  "rds-proxy-pinned-sessions",
 ] as const;
 
 export type RunbookSection = (typeof RUNBOOK_SECTIONS)[number];

@@ -66,13 +66,13 @@ const publicAccessSchema = schema({});
 export const rdsNoPublicAccess: ResourceValidationPolicy = {
   name: "rds-no-public-access",
   description:
-    "RDS instances must not be publicly accessible; a database opened for Prisma Accelerate needs an explicit exemption in the policy config (mirrors Checkov CKV_AWS_17, cdk-nag RDSInstancePublicAccess, AWS Config rds-instance-public-access-check and awsguard rds-instance-public-access).",
+    "RDS instances must not be publicly accessible; only an explicit exemption with its reason in the policy config lets one through (mirrors Checkov CKV_AWS_17, cdk-nag RDSInstancePublicAccess, AWS Config rds-instance-public-access-check and awsguard rds-instance-public-access).",
   configSchema: publicAccessSchema,
   validateResource: validateUnlessExempt(RdsInstance, publicAccessSchema, (db, _args, report) => {
     // Unset means private.
     if (db.publiclyAccessible === true) {
       report(
-        "RDS instance must not be publicly accessible (publiclyAccessible: true); if Prisma Accelerate needs it, add an exemption with its reason to the policy config.",
+        "RDS instance must not be publicly accessible (publiclyAccessible: true); reach it from inside the VPC (RDS Proxy or the functions' security group), or add an exemption with its reason to the policy config.",
       );
     }
   }),

@@ -6,6 +6,7 @@ import {
   lambdaLatencyAlarm,
   rdsInstanceAlarms,
 } from "./alarms";
+import { lambdaDbConnectionBudget } from "./capacity";
 import {
   rdsDeletionProtection,
   rdsForceSsl,
@@ -67,6 +68,7 @@ export const policies: Policies = [
   rdsPerformanceInsights,
   rdsForceSsl,
   rdsDeletionProtection,
+  lambdaDbConnectionBudget,
   lambdaTracingActive,
   xraySamplingRule,
 ];

@@ -22,8 +22,7 @@ describe("configuration, secrets and error mapping", () => {
         stage: "prod",
         serviceName: "huntaze-api",
         dbSecretArn: ARN,
-        accelerateSecretArn: undefined,
-        accelerateUrl: undefined,
+        dbProxyHost: undefined,
         databaseUrl: undefined,
         slowQueryMs: 200,
       });
@@ -44,16 +43,32 @@ describe("configuration, secrets and error mapping", () => {
       );
     });
 
-    it("picks Accelerate when its secret or URL is set, adapter-pg otherwise, and fails without any database", () => {
+    it("uses adapter-pg for a secret or a URL, and fails without any database", () => {
       const base = readEnv({});
-      assert.equal(connectionMode({ ...base, accelerateUrl: "prisma://x" }), "accelerate");
-      assert.equal(
-        connectionMode({ ...base, accelerateSecretArn: ARN, dbSecretArn: ARN }),
-        "accelerate",
-      );
       assert.equal(connectionMode({ ...base, dbSecretArn: ARN }), "adapter-pg");
       assert.equal(connectionMode({ ...base, databaseUrl: "postgresql://x" }), "adapter-pg");
       assert.throws(() => connectionMode(base), /set DB_SECRET_ARN .* or DATABASE_URL/);
+    });
+
+    it("refuses the retired Prisma Accelerate variables in one line naming the retirement and the replacement, even beside a working DB_SECRET_ARN", () => {
+      for (const env of [
+        { ACCELERATE_URL: "prisma://accelerate.prisma-data.net/?api_key=abc" },
+        { STAGE: "prod", DB_SECRET_ARN: ARN, ACCELERATE_SECRET_ARN: ARN },
+      ]) {
+        assert.throws(
+          () => readEnv(env),
+          (err: Error) =>
+            err.name === "ConfigError" &&
+            !err.message.includes("\n") &&
+            !err.message.includes("api_key") &&
+            /ACCELERATE_(URL|SECRET_ARN) is no longer supported/.test(err.message) &&
+            /retired on December 1, 2026/.test(err.message) &&
+            /connect with DB_SECRET_ARN/.test(err.message) &&
+            /database\.pooler: rds-proxy/.test(err.message),
+        );
+      }
+      // Blank values are unset, as for every other variable.
+      assert.equal(readEnv({ ACCELERATE_URL: " " }).stage, "local");
     });
   });
 

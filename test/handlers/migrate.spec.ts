@@ -455,14 +455,20 @@ describe("the migration function (handlers/migrate.ts) on a real PostgreSQL", ()
   it("grants the rotation's _clone user what the application user has, new tables included", async () => {
     const s = await scenario("migrate_clone");
     await s.run();
-    // What the alternating-users rotation function does on its first rotation.
+    // What AWS's alternating-users rotation function does on its first rotation: create the
+    // clone and grant it the user's role if it does not exist, else only set its password (the
+    // migration function has created it, with the role's statement limit).
     const clone = `${s.appUser}_clone`;
     const clonePassword = randomBytes(24).toString("base64url");
+    const verifier = scramSha256Verifier(clonePassword);
     await asAdmin(async (c) => {
-      await c.query(
-        `CREATE ROLE "${clone}" WITH LOGIN PASSWORD '${scramSha256Verifier(clonePassword)}'`,
-      );
-      await c.query(`GRANT "${s.appUser}" TO "${clone}"`);
+      const { rowCount } = await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [clone]);
+      if (rowCount === 0) {
+        await c.query(`CREATE ROLE "${clone}" WITH LOGIN PASSWORD '${verifier}'`);
+        await c.query(`GRANT "${s.appUser}" TO "${clone}"`);
+      } else {
+        await c.query(`ALTER ROLE "${clone}" WITH PASSWORD '${verifier}'`);
+      }
     });
     s.secrets.values.set(
       APP_ARN,
@@ -483,6 +489,25 @@ describe("the migration function (handlers/migrate.ts) on a real PostgreSQL", ()
       const { rows } = await c.query(`SELECT count(*)::int AS n FROM "notes"`);
       assert.equal(rows[0].n, 1);
     });
+    // Both users carry the statement limit on the server (no client SET or startup parameter,
+    // which RDS Proxy would pin on or refuse).
+    await asUser(s, { username: clone, password: clonePassword }, async (c) => {
+      const { rows } = await c.query("SHOW statement_timeout");
+      assert.equal(rows[0].statement_timeout, "10s");
+    });
+    const roles = await asAdmin(
+      async (c) =>
+        (
+          await c.query(
+            "SELECT rolname, rolconfig FROM pg_roles WHERE rolname = ANY($1) ORDER BY rolname",
+            [[s.appUser, clone]],
+          )
+        ).rows,
+    );
+    assert.deepEqual(
+      roles.map((r: { rolconfig: string[] }) => r.rolconfig),
+      [["statement_timeout=10000ms"], ["statement_timeout=10000ms"]],
+    );
   });
 
   it("restores the application user on a replaced instance and re-points the secret at it", async () => {

@@ -89,42 +89,6 @@ describe("resilience", () => {
     });
   });
 
-  describe("Accelerate mode", () => {
-    it("is chosen when ACCELERATE_URL is set, and reports an unreachable Accelerate as 503", async () => {
-      const database = new Database({
-        env: {
-          stage: "local",
-          serviceName: "huntaze-api",
-          slowQueryMs: 200,
-          accelerateUrl: "prisma://127.0.0.1:1/?api_key=test",
-        },
-        logger: quietLogger(),
-      });
-      try {
-        assert.equal(database.mode, "accelerate");
-        const health = await apiClient(database)("GET", "/health");
-        assert.equal(health.status, 503);
-        assert.equal(health.body.connectionMode, "accelerate");
-        assert.deepEqual(database.cache({ ttl: 60 }), { cacheStrategy: { ttl: 60 } });
-      } finally {
-        await database.disconnect();
-      }
-    });
-
-    it("refuses an Accelerate URL that is not prisma://, naming where it came from", async () => {
-      const database = new Database({
-        env: {
-          stage: "local",
-          serviceName: "huntaze-api",
-          slowQueryMs: 200,
-          accelerateUrl: "https://example.com",
-        },
-        logger: quietLogger(),
-      });
-      await assert.rejects(database.client(), /ACCELERATE_URL\) must start with prisma:\/\//);
-    });
-  });
-
   describe("retries in Database.run", () => {
     const prismaError = (code: string, cause: Record<string, string>) =>
       Object.assign(new Error("Invalid `prisma.fan.findMany()` invocation"), {

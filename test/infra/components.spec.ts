@@ -299,7 +299,7 @@ describe("components under Pulumi's mock runtime", () => {
       assert.doesNotThrow(() =>
         c.fn.assertNoSecretEnvironment("ok", {
           DB_SECRET_ARN: "arn:aws:secretsmanager:us-east-1:1:secret:x",
-          ACCELERATE_SECRET_ARN: "arn:aws:secretsmanager:us-east-1:1:secret:y",
+          ALARM_TOPIC_ARN: "arn:aws:sns:us-east-1:1:alarms",
         }),
       );
     });

@@ -73,7 +73,7 @@ describe("data tier stack config (infra/config.ts)", () => {
         "huntaze-api:api": '{"reservedConcurrency": 100}',
       }),
       [
-        "huntaze-api:database.instanceClass must allow 109 connections (api.reservedConcurrency 100 + worker.reservedConcurrency 1 + 1 migration + 7 reserved), more than what db.t4g.micro allows (~84, estimated from its memory): choose a larger class or lower the reserved concurrency (Pulumi.prod.yaml)",
+        "huntaze-api:database.instanceClass must allow 109 connections (api.reservedConcurrency 100 + worker.reservedConcurrency 1 + 1 migration + 7 reserved), more than what db.t4g.micro allows (~84, estimated from its memory): choose a larger class, lower the reserved concurrency, or put RDS Proxy in front (database.pooler: rds-proxy) (Pulumi.prod.yaml)",
       ],
     );
     // An explicit max_connections is what the budget is checked against.
@@ -82,6 +82,36 @@ describe("data tier stack config (infra/config.ts)", () => {
       "huntaze-api:api": '{"reservedConcurrency": 100}',
     });
     assert.equal(cfg.database.effectiveMaxConnections, 120);
+  });
+
+  it("gives a stack past the instance's connections a path through RDS Proxy, within what its share can serve", () => {
+    const cfg = parse({
+      ...database({ instanceClass: "db.t4g.micro", pooler: "rds-proxy" }),
+      "huntaze-api:api": '{"reservedConcurrency": 100}',
+    });
+    assert.equal(cfg.database.pooler, "rds-proxy");
+    // ~84 connections: 8 kept for the migration function and the reserved slots, 90 % (75) for the proxy.
+    assert.deepEqual(cfg.database.proxy, {
+      maxConnectionsPercent: 90,
+      connectionLimit: 75,
+      borrowTimeoutSeconds: 5,
+      clientConnectionsAlarmPercent: 90,
+      pinnedConnectionsAlarm: 5,
+    });
+    assert.deepEqual(
+      problemsOf({
+        ...database({ instanceClass: "db.t4g.micro", pooler: "rds-proxy" }),
+        "huntaze-api:api": '{"reservedConcurrency": 200}',
+      }),
+      [
+        "huntaze-api:database.instanceClass must let the proxy serve 201 runtimes (api.reservedConcurrency 200 + worker.reservedConcurrency 1), more than its 75 connections (90 % of ~84) × 2 runtimes each: choose a larger class or lower the reserved concurrency (Pulumi.prod.yaml)",
+      ],
+    );
+    assert.equal(parse(database({ instanceClass: "db.t4g.micro" })).database.proxy, undefined);
+    assert.match(
+      problemsOf(database({ instanceClass: "db.t4g.micro", pooler: "pgbouncer" })).join("\n"),
+      /database\.pooler must be one of "none", "rds-proxy", not "pgbouncer"/,
+    );
   });
 
   it("needs the memory of an instance class the project's table does not know", () => {

@@ -43,17 +43,12 @@ describe("the offline evaluator drives @pulumi/policy's analyzer like the engine
   });
 
   it("leaves a can't-run of a policy configured advisory advisory", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "policy-config-"));
-    try {
-      const file = path.join(dir, "c.json");
-      fs.writeFileSync(file, JSON.stringify({ "secretsmanager-secret-rotation": "advisory" }));
-      const result = await evaluatePolicies(undecidable(), stackConfig, { configFile: file });
-      const v = result.violations.find((x) => x.policy === "secretsmanager-secret-rotation");
-      assert.deepEqual([v?.level, v?.cannotRun], ["advisory", true]);
-      assert.doesNotMatch(v?.message ?? "", /make the value it reads known/);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    const file = path.join(tempDir("policy-config-"), "c.json");
+    fs.writeFileSync(file, JSON.stringify({ "secretsmanager-secret-rotation": "advisory" }));
+    const result = await evaluatePolicies(undecidable(), stackConfig, { configFile: file });
+    const v = result.violations.find((x) => x.policy === "secretsmanager-secret-rotation");
+    assert.deepEqual([v?.level, v?.cannotRun], ["advisory", true]);
+    assert.doesNotMatch(v?.message ?? "", /make the value it reads known/);
   });
 
   it("unwraps Pulumi secrets for the policies, as the library does", async () => {

@@ -92,14 +92,14 @@ describe("#rds-no-public-access", () => {
     });
   });
 
-  it("stands down only for an instance exempted in the config, e.g. for Prisma Accelerate", async () => {
+  it("stands down only for an instance exempted in the config, with its reason", async () => {
     const exemptions = [
-      { resource: "db", reason: "Prisma Accelerate connects from its own network" },
+      { resource: "db", reason: "vendor replication agent connects from its own network" },
     ];
     await assertResourceNotApplicable(
       policy,
       instance({ publiclyAccessible: true }, { exemptions }),
-      /Prisma Accelerate/,
+      /vendor replication agent/,
     );
     await assertHasResourceViolation(
       policy,

@@ -36,6 +36,7 @@ const BAD_FIXTURES: Record<string, string> = {
   "untraced-function": "lambda-tracing-active",
   "alarm-topic-on-aws-managed-key": "alarm-topic-cmk",
   "rds-log-groups-unmanaged": "rds-log-groups-managed",
+  "connections-exceed-database": "lambda-db-connection-budget",
 };
 
 describe("npm run preview with the policy pack", () => {
@@ -49,7 +50,7 @@ describe("npm run preview with the policy pack", () => {
           `Policy pack huntaze-api@\\d+\\.\\d+\\.\\d+ — config: policies/config/${stack}\\.json`,
         ),
       );
-      assert.match(out, /Policies evaluated: 24 of 24 over \d+ resources/);
+      assert.match(out, /Policies evaluated: 25 of 25 over \d+ resources/);
       assert.match(out, /lambda-tracing-active\s+mandatory\s+pass \(\d+ resources?\)/);
       assert.match(out, /Policy summary: no mandatory violations/);
     });
@@ -64,7 +65,7 @@ describe("npm run preview with the policy pack", () => {
       [],
     );
     assert.equal(doc.policyPack.name, "huntaze-api");
-    assert.equal(doc.policyPack.policies.length, 24);
+    assert.equal(doc.policyPack.policies.length, 25);
     assert.equal(doc.policyPack.mandatoryViolations, 0);
   });
 
@@ -117,7 +118,7 @@ describe("npm run preview with the policy pack", () => {
         level: "mandatory",
         resource: "urn:pulumi:prod::huntaze-api::aws:rds/instance:Instance::db",
         message:
-          "RDS instance must not be publicly accessible (publiclyAccessible: true); if Prisma Accelerate needs it, add an exemption with its reason to the policy config.",
+          "RDS instance must not be publicly accessible (publiclyAccessible: true); reach it from inside the VPC (RDS Proxy or the functions' security group), or add an exemption with its reason to the policy config.",
       },
     ]);
   });

@@ -106,6 +106,8 @@ const FREE_TYPES: Record<string, string> = {
   "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "no charge",
   "aws:rds/subnetGroup:SubnetGroup": "no charge",
   "aws:rds/parameterGroup:ParameterGroup": "no charge",
+  "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup": "priced with its proxy",
+  "aws:rds/proxyTarget:ProxyTarget": "priced with its proxy",
   "aws:secretsmanager/secretVersion:SecretVersion": "versions are included in the secret price",
   "aws:secretsmanager/secretPolicy:SecretPolicy": "no charge",
   "aws:serverlessrepository/cloudFormationStack:CloudFormationStack":
@@ -693,6 +695,35 @@ export function estimateCost(
         reason: "billed per vCPU-hour by CloudWatch; not in the table",
       });
     }
+  }
+  // RDS Proxy: per vCPU-hour of the instance it fronts (at least 2 vCPUs).
+  const proxyTargets = ofType("aws:rds/proxyTarget:ProxyTarget");
+  for (const proxy of ofType("aws:rds/proxy:Proxy")) {
+    const proxyName = prop(proxy, "name");
+    const target = proxyTargets.find((t) => prop(t, "dbProxyName") === proxyName);
+    const db = instances.find(
+      (i) => target && prop(i, "identifier") === prop(target, "dbInstanceIdentifier"),
+    );
+    const cls = db ? String(prop(db, "instanceClass") ?? "") : "";
+    const info = RDS_INSTANCE_CLASSES[cls];
+    if (!info) {
+      notPriced.push({
+        type: proxy.type,
+        name: proxy.name,
+        reason: `the vCPUs of its target ("${cls || "not found"}") are not in the price table`,
+      });
+      continue;
+    }
+    const vcpus = Math.max(2, info.vcpus);
+    b.add(
+      "RDS",
+      `${proxy.name}: RDS Proxy in front of ${cls} (${vcpus} vCPU)`,
+      vcpus * HOURS_PER_MONTH,
+      "vCPU-hour",
+      PRICES.rdsProxyVcpuHour.usd,
+      [proxy],
+      { confirmed: false, note: PRICES.rdsProxyVcpuHour.note },
+    );
   }
   if (instances.length) {
     notes.push(

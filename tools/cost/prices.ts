@@ -28,6 +28,7 @@ const PRIVATELINK = "https://aws.amazon.com/privatelink/pricing/";
 const VPC = "https://aws.amazon.com/vpc/pricing/";
 const RDS_PG = "https://aws.amazon.com/rds/postgresql/pricing/";
 const PI = "https://aws.amazon.com/rds/performance-insights/pricing/";
+const RDS_PROXY = "https://aws.amazon.com/rds/proxy/pricing/";
 const XRAY = "https://aws.amazon.com/xray/pricing/";
 const APIGW = "https://aws.amazon.com/api-gateway/pricing/";
 const LAMBDA = "https://aws.amazon.com/lambda/pricing/";
@@ -84,6 +85,13 @@ export const PRICES = {
   interfaceEndpointGb: { usd: 0.01, unit: "GB processed", source: PRIVATELINK, confirmed: true },
   natGatewayHour: { usd: 0.045, unit: "NAT gateway-hour", source: VPC, confirmed: true },
   natGatewayGb: { usd: 0.045, unit: "GB processed", source: VPC, confirmed: true },
+  rdsProxyVcpuHour: {
+    usd: 0.015,
+    unit: "vCPU-hour of the target instance",
+    source: RDS_PROXY,
+    confirmed: false,
+    note: "billed on the target instance's vCPUs, at least 2",
+  },
   rdsGp3GbMonth: {
     usd: 0.115,
     unit: "GB-month (Single-AZ)",

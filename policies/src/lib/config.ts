@@ -28,7 +28,7 @@ export interface ExemptionConfig {
 export const exemptionsSchema: PolicyConfigJSONSchema = {
   type: "array",
   description:
-    "Resources this policy does not apply to, each with the reason (e.g. a database made public for Prisma Accelerate).",
+    "Resources this policy does not apply to, each with the reason (e.g. a throwaway instance kept without deletion protection on purpose).",
   items: {
     type: "object",
     properties: {

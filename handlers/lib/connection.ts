@@ -11,6 +11,7 @@ import { existsSync, readFileSync } from "node:fs";
 import pg, { type ClientConfig, type Pool, type PoolConfig } from "pg";
 import type { DbCredentials } from "./credentials";
 import { ConfigError, type RuntimeEnv } from "./env";
+import { LOCK_TIMEOUT_MS, STATEMENT_TIMEOUT_MS } from "./timeouts";
 import { trackedClientClass } from "./tracked-client";
 
 /** The one connection mode left (reported by GET /health). */
@@ -66,8 +67,8 @@ function basePoolConfig(settings: PoolSettings): PoolConfig {
     max: settings.max ?? 1,
     connectionTimeoutMillis: settings.connectionTimeoutMillis ?? 3000,
     idleTimeoutMillis: settings.idleTimeoutMillis ?? 60_000,
-    statement_timeout: settings.statementTimeoutMs ?? 4000,
-    lock_timeout: settings.lockTimeoutMs ?? 2000,
+    statement_timeout: settings.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS,
+    lock_timeout: settings.lockTimeoutMs ?? LOCK_TIMEOUT_MS,
     application_name: "huntaze-api",
   };
 }
@@ -129,9 +130,11 @@ export function createSecretPool(
   return withErrorListener(
     new pg.Pool({
       ...basePoolConfig(settings),
-      // RDS Proxy refuses `statement_timeout` as a startup parameter: through it, the limit is
+      // RDS Proxy refuses `statement_timeout` and `lock_timeout` as startup parameters: through
+      // it, the limits are the role's own (set by the migration function, timeouts.ts), so the
+      // session needs no SET either.
       // the role's own (set by the migration function), so the session needs no SET either.
-      ...(proxyHost ? { statement_timeout: undefined } : {}),
+      ...(proxyHost ? { statement_timeout: undefined, lock_timeout: undefined } : {}),
       Client: RotatingClient as unknown as typeof pg.Client,
     }),
     settings,

@@ -82,16 +82,27 @@ export async function grantMembership(
 }
 
 /**
- * A server-side `statement_timeout` for every session `role` opens. Set on the role rather than
- * sent by the client: RDS Proxy refuses startup parameters such as `statement_timeout`, and a
+ * Server-side `statement_timeout` and `lock_timeout` for every session `role` opens. Set on the
+ * role rather than sent by the client: RDS Proxy refuses startup parameters such as these, and a
  * `SET` would pin the session (docs/CONNECTIONS.md).
  */
-export async function setRoleStatementTimeout(
+export async function setRoleTimeouts(
   client: ClientBase,
   role: string,
-  timeoutMs: number,
+  limits: { statementTimeoutMs: number; lockTimeoutMs: number },
 ): Promise<void> {
-  await execFormatted(client, "ALTER ROLE %I SET statement_timeout = %L", role, `${timeoutMs}ms`);
+  await execFormatted(
+    client,
+    "ALTER ROLE %I SET statement_timeout = %L",
+    role,
+    `${limits.statementTimeoutMs}ms`,
+  );
+  await execFormatted(
+    client,
+    "ALTER ROLE %I SET lock_timeout = %L",
+    role,
+    `${limits.lockTimeoutMs}ms`,
+  );
 }
 
 /**

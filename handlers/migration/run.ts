@@ -25,11 +25,12 @@ import {
   migrationSetChecksum,
   type WasmSource,
 } from "../lib/migrations";
+import { LOCK_TIMEOUT_MS, STATEMENT_TIMEOUT_MS } from "../lib/timeouts";
 import {
   grantDataPrivileges,
   grantMembership,
   roleExists,
-  setRoleStatementTimeout,
+  setRoleTimeouts,
   upsertLoginRole,
 } from "./app-role";
 import type { SecretStore } from "./secret-store";
@@ -261,9 +262,6 @@ async function bootstrapAppUser(
   return { appUser, appSecretWritten: stale.length > 0 };
 }
 
-/** The application's server-side statement limit (the handlers' pool sends none through RDS Proxy). */
-export const APP_STATEMENT_TIMEOUT_MS = 10_000;
-
 /**
  * Both users of the alternating-users rotation get the statement limit. The `_clone` user is
  * created here (LOGIN, a password nobody knows, member of the base role) if the rotation has not
@@ -276,7 +274,10 @@ async function prepareLoginRoles(client: pg.Client, base: string): Promise<void>
   }
   await grantMembership(client, base, clone);
   for (const role of [base, clone]) {
-    await setRoleStatementTimeout(client, role, APP_STATEMENT_TIMEOUT_MS);
+    await setRoleTimeouts(client, role, {
+      statementTimeoutMs: STATEMENT_TIMEOUT_MS,
+      lockTimeoutMs: LOCK_TIMEOUT_MS,
+    });
   }
 }
 

@@ -493,7 +493,7 @@ describe("the migration function (handlers/migrate.ts) on a real PostgreSQL", ()
     // which RDS Proxy would pin on or refuse).
     await asUser(s, { username: clone, password: clonePassword }, async (c) => {
       const { rows } = await c.query("SHOW statement_timeout");
-      assert.equal(rows[0].statement_timeout, "10s");
+      assert.equal(rows[0].statement_timeout, "4s");
     });
     const roles = await asAdmin(
       async (c) =>
@@ -506,7 +506,10 @@ describe("the migration function (handlers/migrate.ts) on a real PostgreSQL", ()
     );
     assert.deepEqual(
       roles.map((r: { rolconfig: string[] }) => r.rolconfig),
-      [["statement_timeout=10000ms"], ["statement_timeout=10000ms"]],
+      [
+        ["statement_timeout=4000ms", "lock_timeout=2000ms"],
+        ["statement_timeout=4000ms", "lock_timeout=2000ms"],
+      ],
     );
   });
 

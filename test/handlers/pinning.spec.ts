@@ -110,7 +110,14 @@ describe("no session pinning on RDS Proxy: every statement a request sends, on t
           headers: { "idempotency-key": "pinning-check-1" },
         },
       ],
-      ["POST", "/creators/1/campaigns", { body: { body: "Hello", fanIds: [1, 4] } }],
+      [
+        "POST",
+        "/creators/1/campaigns",
+        {
+          body: { body: "Hello", fanIds: [1, 4] },
+          headers: { "idempotency-key": "pinning-check-2" },
+        },
+      ],
     ];
     for (const [method, path, options] of requests) {
       const res = await call(method, path, options);

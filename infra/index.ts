@@ -32,7 +32,7 @@ const accountId = getCallerIdentityOutput().accountId;
 const ruleArnPattern = pulumi.interpolate`arn:${partition}:events:${cfg.region}:${accountId}:rule/${naming.prefix}-*`;
 
 const key = new EncryptionKey("key", {
-  description: `${naming.prefix}: alarm topic, dead-letter queue and Lambda environment`,
+  description: `${naming.prefix}: alarm topic, dead-letter queue, Lambda environment and log groups`,
   aliasName: naming.prefix,
   accountId,
   partition,
@@ -57,6 +57,25 @@ const key = new EncryptionKey("key", {
       service: "events.amazonaws.com",
       actions: ["kms:Decrypt", "kms:GenerateDataKey"],
       condition: { ArnLike: { "aws:SourceArn": ruleArnPattern } },
+    },
+    {
+      // CloudWatch Logs encrypts the stack's log groups (function logs, API logs, the RDS
+      // postgresql export with statement text) with this key, and only for this account's log
+      // groups in this region: without the grant, creating an encrypted group fails.
+      sid: "CloudWatchLogsEncryptsLogGroups",
+      service: `logs.${cfg.region}.amazonaws.com`,
+      actions: [
+        "kms:Encrypt*",
+        "kms:Decrypt*",
+        "kms:ReEncrypt*",
+        "kms:GenerateDataKey*",
+        "kms:Describe*",
+      ],
+      condition: {
+        ArnLike: {
+          "kms:EncryptionContext:aws:logs:arn": pulumi.interpolate`arn:${partition}:logs:${cfg.region}:${accountId}:log-group:*`,
+        },
+      },
     },
   ],
 });
@@ -98,6 +117,7 @@ const database = new Database("database", {
   partition,
   accountId,
   logRetentionInDays: cfg.logs.retentionInDays,
+  logsKmsKeyArn: key.arn,
   ...cfg.database,
 });
 
@@ -110,6 +130,7 @@ const dbSecrets = new DatabaseSecrets("db-secrets", {
   subnetIds: network.subnetIds,
   securityGroupId: network.rotationSecurityGroup.id,
   logRetentionInDays: cfg.logs.retentionInDays,
+  logsKmsKeyArn: key.arn,
 });
 
 /**
@@ -150,6 +171,7 @@ const dlq = new DeadLetterQueue("worker-dlq", {
 /** What every function shares: logging, the environment key, and the handlers' contract. */
 const common = {
   logRetentionInDays: cfg.logs.retentionInDays,
+  logsKmsKeyArn: key.arn,
   applicationLogLevel: cfg.logs.applicationLogLevel,
   systemLogLevel: cfg.logs.systemLogLevel,
   kmsKeyArn: key.arn,
@@ -192,6 +214,7 @@ const worker = new LambdaFunction("worker", {
   asyncInvoke: {
     maxRetries: cfg.worker.maxRetries,
     maxEventAgeSeconds: cfg.worker.maxEventAgeSeconds,
+    recordFailures: true,
   },
 });
 
@@ -210,6 +233,7 @@ const restApi = new RestApi("http", {
   functionName: api.function.name,
   functionInvokeArn: api.invokeArn,
   logRetentionInDays: cfg.logs.retentionInDays,
+  logsKmsKeyArn: key.arn,
   throttleRateLimit: cfg.api.throttle.rateLimit,
   throttleBurstLimit: cfg.api.throttle.burstLimit,
   executionLogLevel: cfg.api.executionLogLevel,
@@ -224,6 +248,7 @@ const migrations = new Migrations("migrations", {
   memoryMb: cfg.migrations.memoryMb,
   timeoutSeconds: cfg.migrations.timeoutSeconds,
   logRetentionInDays: cfg.logs.retentionInDays,
+  logsKmsKeyArn: key.arn,
   applicationLogLevel: cfg.logs.applicationLogLevel,
   systemLogLevel: cfg.logs.systemLogLevel,
   environmentKmsKeyArn: key.arn,

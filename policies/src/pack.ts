@@ -6,6 +6,7 @@ import {
   lambdaLatencyAlarm,
   rdsInstanceAlarms,
 } from "./alarms";
+import { apiExecutionLogging, apiStageXray, apiThrottling } from "./api-stages";
 import {
   rdsDeletionProtection,
   rdsForceSsl,
@@ -14,12 +15,34 @@ import {
   rdsStorageEncrypted,
 } from "./database";
 import {
+  rdsAutoMinorVersionUpgrade,
+  rdsBackups,
+  rdsEnhancedMonitoring,
+  rdsIamAuthentication,
+  rdsLogExports,
+  rdsMultiAz,
+  rdsNonDefaultPort,
+} from "./database-operations";
+import { kmsKeyRotation } from "./kms";
+import {
+  lambdaAsyncFailureDestination,
+  lambdaCodeSigning,
+  lambdaConcurrencyLimit,
+  lambdaDeadLetterQueue,
+  lambdaExplicitLimits,
+  lambdaInVpc,
+  lambdaNotPublic,
+  lambdaRuntimeCurrent,
+} from "./lambda";
+import { cloudwatchLogGroupCmk, cloudwatchLogGroupLongRetention } from "./log-groups";
+import {
   apiStageAccessLogging,
   cloudwatchLogGroupRetention,
   lambdaManagedLogGroup,
   rdsLogGroupsManaged,
 } from "./logging";
 import { alarmTopicCmk, sqsQueueEncryption } from "./messaging";
+import { sqsQueueRedrive } from "./queues";
 import {
   lambdaEnvironmentCmk,
   lambdaEnvironmentNoSecrets,
@@ -37,7 +60,7 @@ import { lambdaTracingActive, xraySamplingRule } from "./tracing";
  */
 export const packName = "huntaze-api";
 
-/** Every policy blocks the deploy unless it says otherwise (only the sampling rule does). */
+/** Every policy blocks the deploy unless it says otherwise (the advisory ones say why). */
 export const packEnforcementLevel: EnforcementLevel = "mandatory";
 
 export const packDescription =
@@ -69,4 +92,27 @@ export const policies: Policies = [
   rdsDeletionProtection,
   lambdaTracingActive,
   xraySamplingRule,
+  // One per remaining peer check, in the order of the peer-check table (docs/POLICIES.md).
+  lambdaDeadLetterQueue,
+  lambdaAsyncFailureDestination,
+  lambdaConcurrencyLimit,
+  lambdaInVpc,
+  lambdaCodeSigning,
+  lambdaRuntimeCurrent,
+  lambdaExplicitLimits,
+  lambdaNotPublic,
+  cloudwatchLogGroupLongRetention,
+  cloudwatchLogGroupCmk,
+  sqsQueueRedrive,
+  rdsBackups,
+  rdsIamAuthentication,
+  rdsMultiAz,
+  rdsLogExports,
+  rdsEnhancedMonitoring,
+  rdsAutoMinorVersionUpgrade,
+  rdsNonDefaultPort,
+  apiStageXray,
+  apiExecutionLogging,
+  apiThrottling,
+  kmsKeyRotation,
 ];

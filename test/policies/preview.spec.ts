@@ -49,7 +49,7 @@ describe("npm run preview with the policy pack", () => {
           `Policy pack huntaze-api@\\d+\\.\\d+\\.\\d+ — config: policies/config/${stack}\\.json`,
         ),
       );
-      assert.match(out, /Policies evaluated: 24 of 24 over \d+ resources/);
+      assert.match(out, /Policies evaluated: 46 of 46 over \d+ resources/);
       assert.match(out, /lambda-tracing-active\s+mandatory\s+pass \(\d+ resources?\)/);
       assert.match(out, /Policy summary: no mandatory violations/);
     });
@@ -64,7 +64,7 @@ describe("npm run preview with the policy pack", () => {
       [],
     );
     assert.equal(doc.policyPack.name, "huntaze-api");
-    assert.equal(doc.policyPack.policies.length, 24);
+    assert.equal(doc.policyPack.policies.length, 46);
     assert.equal(doc.policyPack.mandatoryViolations, 0);
   });
 

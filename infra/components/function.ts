@@ -313,7 +313,6 @@ export class LambdaFunction extends pulumi.ComponentResource {
           `${name}: asyncInvoke.recordFailures sends failure records to deadLetterQueue; set deadLetterQueue too`,
         );
       }
-      const failureQueue = args.asyncInvoke.recordFailures ? args.deadLetterQueue?.arn : undefined;
       return new lambda.FunctionEventInvokeConfig(
         `${name}-async-config`,
         {
@@ -321,9 +320,10 @@ export class LambdaFunction extends pulumi.ComponentResource {
           maximumRetryAttempts: args.asyncInvoke.maxRetries,
           maximumEventAgeInSeconds: args.asyncInvoke.maxEventAgeSeconds,
           // Lambda sends with the function's role, which may already send to the queue.
-          destinationConfig: failureQueue
-            ? { onFailure: { destination: failureQueue } }
-            : undefined,
+          destinationConfig:
+            args.asyncInvoke.recordFailures && args.deadLetterQueue
+              ? { onFailure: { destination: args.deadLetterQueue.arn } }
+              : undefined,
         },
         { parent },
       );

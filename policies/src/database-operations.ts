@@ -240,7 +240,7 @@ function defaultPort(args: ResourceValidationArgs, engine: unknown): number | un
 export const rdsNonDefaultPort: ResourceValidationPolicy = {
   name: "rds-non-default-port",
   description:
-    "RDS instances should listen on a port other than their engine's default (mirrors cdk-nag AwsSolutions-RDS11). Advisory: this project keeps PostgreSQL on 5432 because the instance is private (no public access, security group open only to its functions, TLS required); a different port hides nothing from a scan inside the VPC and would change every client and rule.",
+    "RDS instances should listen on a port other than their engine's default (mirrors cdk-nag AwsSolutions-RDS11); advisory because this project keeps PostgreSQL on 5432 because the instance is private (no public access, security group open only to its functions, TLS required); a different port hides nothing from a scan inside the VPC and would change every client and rule.",
   enforcementLevel: "advisory",
   configSchema: portSchema,
   validateResource: validateUnlessExempt(RdsInstance, portSchema, (db, args, report) => {

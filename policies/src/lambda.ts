@@ -250,7 +250,7 @@ const codeSigningSchema = schema({});
 export const lambdaCodeSigning: ResourceValidationPolicy = {
   name: "lambda-code-signing",
   description:
-    "Lambda functions should verify signed code (codeSigningConfigArn) (mirrors Checkov CKV_AWS_272). Advisory: this project builds and deploys each bundle in one pipeline with a content hash (sourceCodeHash) and does not run AWS Signer; a stack that adopts signing can make it mandatory.",
+    "Lambda functions should verify signed code (codeSigningConfigArn) (mirrors Checkov CKV_AWS_272); advisory because this project builds and deploys each bundle in one pipeline with a content hash (sourceCodeHash) and does not run AWS Signer; a stack that adopts signing can make it mandatory.",
   enforcementLevel: "advisory",
   configSchema: codeSigningSchema,
   validateResource: validateUnlessExempt(LambdaFunction, codeSigningSchema, (fn, _args, report) => {

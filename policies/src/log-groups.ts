@@ -37,7 +37,7 @@ const longRetentionSchema = schema({
 export const cloudwatchLogGroupLongRetention: ResourceValidationPolicy = {
   name: "cloudwatch-log-group-long-retention",
   description:
-    "CloudWatch log groups should keep logs for at least the configured minimum, 365 days by default, or forever (mirrors Checkov CKV_AWS_338 and AWS Config cw-loggroup-retention-period-check's MinRetentionTime). Advisory: this project keeps 30 days (logRetentionDays) to bound cost and the personal data in logs; cloudwatch-log-group-retention enforces that floor.",
+    "CloudWatch log groups should keep logs for at least the configured minimum, 365 days by default, or forever (mirrors Checkov CKV_AWS_338 and AWS Config cw-loggroup-retention-period-check's MinRetentionTime); advisory because this project keeps 30 days (logRetentionDays) to bound cost and the personal data in logs; cloudwatch-log-group-retention enforces that floor.",
   enforcementLevel: "advisory",
   configSchema: longRetentionSchema,
   validateResource: validateUnlessExempt(

@@ -169,6 +169,47 @@ for (const stack of ["prod", "staging"] as const) {
       assert.equal(api.inputs.deadLetterConfig, undefined, "the synchronous API path has no DLQ");
     });
 
+    it("records each failed asynchronous worker invocation, with its error, in the DLQ", () => {
+      const queue = ofType(run, "aws:sqs/queue:Queue")[0]!;
+      const invokeConfig = ofType(
+        run,
+        "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
+      )[0]!;
+      assert.deepEqual(invokeConfig.inputs.destinationConfig, {
+        onFailure: { destination: queue.outputs.arn },
+      });
+    });
+
+    it("encrypts every log group with the key that grants CloudWatch Logs for this account and region", () => {
+      const key = byName(run, "key-key");
+      for (const group of ofType(run, LOG_GROUP)) {
+        assert.equal(group.inputs.kmsKeyId, key.outputs.arn, `${group.name} is on the stack key`);
+      }
+      const grant = parsePolicy(key.inputs.policy).Statement.find(
+        (s) =>
+          JSON.stringify(s.Principal) ===
+          JSON.stringify({ Service: "logs.us-east-1.amazonaws.com" }),
+      ) as { Condition?: unknown } | undefined;
+      assert.ok(grant, "the key policy lets CloudWatch Logs in this region use the key");
+      assert.deepEqual(actionsOf(grant as never), [
+        "kms:Encrypt*",
+        "kms:Decrypt*",
+        "kms:ReEncrypt*",
+        "kms:GenerateDataKey*",
+        "kms:Describe*",
+      ]);
+      assert.deepEqual(grant.Condition, {
+        ArnLike: {
+          "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:us-east-1:123456789012:log-group:*",
+        },
+      });
+    });
+
+    it("lets operators use IAM database authentication", () => {
+      const db = ofType(run, "aws:rds/instance:Instance")[0]!;
+      assert.equal(db.inputs.iamDatabaseAuthenticationEnabled, true);
+    });
+
     it("serves a REST API (not HTTP API) through a traced, throttled stage", () => {
       assert.equal(ofType(run, "aws:apigatewayv2/api:Api").length, 0);
       const stage = ofType(run, "aws:apigateway/stage:Stage")[0]!;

@@ -94,7 +94,9 @@ export function functionAlarmDefinitions(
       section: "function-error-rate",
       subject: fn.subject,
       title: `${fn.subject}: error rate (%)`,
-      summary: `Error rate of Lambda ${fn.functionName} (100 × Errors / Invocations, metric math) above ${errorRatePercent} % in ${describeEvaluation(rateWindow)}.`,
+      // Errors counts only failed invocations (crash, timeout, out of memory): a request the
+      // handler answers with a 5xx is a successful invocation, seen by the API's 5xx-rate alarm.
+      summary: `Error rate of Lambda ${fn.functionName} (100 × Errors / Invocations, metric math: crashes and timeouts${fn.invocation === "request" ? "; handled 5xx responses are in api-5xx-rate" : ""}) above ${errorRatePercent} % in ${describeEvaluation(rateWindow)}.`,
       signal: rateSignal(
         lambdaMetric(fn.functionName, "Errors", "Sum"),
         lambdaMetric(fn.functionName, "Invocations", "Sum"),

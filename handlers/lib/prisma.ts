@@ -22,6 +22,7 @@ import { DbCredentials } from "./credentials";
 import { ConfigError, type RuntimeEnv, readEnv } from "./env";
 import { isAuthenticationFailure, isConnectionLost, prismaCode } from "./errors";
 import { logger as defaultLogger, type Logger } from "./logger";
+import { recordConnectionRetry } from "./metrics";
 import { QueryStats } from "./query-stats";
 import { queryTiming } from "./query-timing";
 import { type SecretSource, secretsManagerSource } from "./secrets";
@@ -132,12 +133,14 @@ export class Database {
               secretId: this.#credentials.secretId,
             },
           );
+          recordConnectionRetry("credentials-refused");
           await this.#credentials.refresh();
           continue;
         }
         if (!reconnected && isConnectionLost(err)) {
           reconnected = true;
           this.#logger.warn("database connection lost; retrying on a new connection");
+          recordConnectionRetry("connection-lost");
           continue;
         }
         if (
@@ -147,6 +150,7 @@ export class Database {
           ACCELERATE_AUTH_CODES.has(prismaCode(err) ?? "")
         ) {
           rebuilt = true;
+          recordConnectionRetry("accelerate-key-refused");
           this.#logger.warn(
             "Accelerate refused the API key; refetching the secret and rebuilding the client",
           );

@@ -20,6 +20,7 @@ import { Schedule } from "./components/schedule";
 import { SecretRotations } from "./components/secret-rotation";
 import { Tracing } from "./components/tracing";
 import { loadConfig } from "./config";
+import { appMetric } from "./lib/alarms";
 import type { PolicyStatement } from "./lib/iam";
 import { Naming, partitionOf } from "./lib/naming";
 
@@ -327,6 +328,11 @@ const alarms = new Alarms("alarms", {
     serverErrorRatePercent: cfg.api.serverErrorRatePercent,
     resource: restApi.stage,
   },
+  slowQueries: {
+    stage: cfg.stage,
+    slowQueriesPerMinute: cfg.alarms.slowQueriesPerMinute,
+    slowQueryMs: cfg.handlers.slowQueryMs,
+  },
   deadLetterQueues: [{ queueName: dlq.queueName, resource: dlq.queue }],
 });
 
@@ -351,6 +357,14 @@ const dashboard = new Dashboard("dashboard", {
   title: `huntaze-api — ${cfg.stack}`,
   definitions: [...alarms.definitions, ...dbAlarms.definitions],
   alarmArns: [...alarms.alarmArns, ...dbAlarms.alarmArns],
+  signals: [
+    {
+      // A rotation or a failover costs a few; a steady stream means the connection keeps failing.
+      title: "Database connection retries (per minute)",
+      metric: appMetric(cfg.stage, "ConnectionRetries", "Sum"),
+      periodSeconds: 60,
+    },
+  ],
 });
 
 export const apiUrl = restApi.url;

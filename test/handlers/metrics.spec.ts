@@ -7,6 +7,7 @@ import {
   recordSlowQuery,
   SLOW_QUERIES,
 } from "../../handlers/lib/metrics";
+import { APP_METRICS_NAMESPACE, appMetric } from "../../infra/lib/alarms";
 import type { TestDatabase } from "../support/database";
 import { apiClient, migratedDatabase, testDatabase } from "./helpers";
 
@@ -151,5 +152,13 @@ describe("metrics that survive prod's log level", () => {
         await database.disconnect();
       }
     });
+  });
+});
+
+describe("the metric names the infra alarms on", () => {
+  it("match the handlers' namespace and service", () => {
+    assert.equal(APP_METRICS_NAMESPACE, METRICS_NAMESPACE);
+    const ref = appMetric("prod", SLOW_QUERIES, "Sum");
+    assert.deepEqual(ref.dimensions, { service: "huntaze-api", stage: "prod" });
   });
 });

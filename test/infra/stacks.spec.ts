@@ -267,6 +267,7 @@ for (const stack of ["prod", "staging"] as const) {
         `${p}-rds-read-latency`,
         `${p}-rds-write-latency`,
         `${p}-secret-rotation-failed-errors`,
+        `${p}-slow-queries`,
       ]);
       for (const alarm of alarms) {
         const i = alarm.inputs;
@@ -315,7 +316,8 @@ for (const stack of ["prod", "staging"] as const) {
       };
       assert.equal(
         body.widgets.filter((w) => w.type === "metric").length,
-        ofType(run, ALARM).length,
+        ofType(run, ALARM).length + 1,
+        "every alarm's signal, and the connection retries",
       );
       const alarmWidget = body.widgets.find((w) => w.type === "alarm");
       assert.deepEqual(
@@ -323,6 +325,35 @@ for (const stack of ["prod", "staging"] as const) {
         ofType(run, ALARM)
           .map((a) => a.outputs.arn)
           .sort(),
+      );
+    });
+
+    it("alarms on the handlers' SlowQueries metric and graphs their ConnectionRetries", () => {
+      const alarm = ofType(run, ALARM).find(
+        (a) => a.inputs.name === `huntaze-api-${stack}-slow-queries`,
+      )!;
+      assert.equal(alarm.inputs.namespace, "huntaze-api");
+      assert.equal(alarm.inputs.metricName, "SlowQueries");
+      assert.deepEqual(alarm.inputs.dimensions, { service: "huntaze-api", stage: stack });
+      assert.equal(alarm.inputs.statistic, "Sum");
+      assert.equal(alarm.inputs.threshold, 5);
+      assert.equal(alarm.inputs.treatMissingData, "notBreaching");
+      assert.match(String(alarm.inputs.alarmDescription), /RUNBOOK\.md#slow-queries$/);
+      const dashboard = ofType(run, "aws:cloudwatch/dashboard:Dashboard")[0]!;
+      const body = String(dashboard.inputs.dashboardBody);
+      assert.ok(
+        body.includes(
+          JSON.stringify([
+            "huntaze-api",
+            "ConnectionRetries",
+            "service",
+            "huntaze-api",
+            "stage",
+            stack,
+            { stat: "Sum" },
+          ]),
+        ),
+        "the retries graph reads the handlers' metric",
       );
     });
 

@@ -85,6 +85,11 @@ describe("#lambda-dead-letter-queue", () => {
     await assertNoStackViolations(policy, createStackValidationArgs(Object.values(s), { policy }));
   });
 
+  it("passes one whose whole deadLetterConfig is unknown at preview", async () => {
+    const s = asyncStack({ deadLetterConfig: UNKNOWN });
+    await assertNoStackViolations(policy, createStackValidationArgs(Object.values(s), { policy }));
+  });
+
   it("fails an EventBridge-invoked function without deadLetterConfig", async () => {
     const s = asyncStack({ deadLetterConfig: undefined });
     await assertHasStackViolation(policy, createStackValidationArgs(Object.values(s), { policy }), {
@@ -189,6 +194,10 @@ describe("#lambda-in-vpc", () => {
       policy,
       args({ vpcConfig: { subnetIds: [UNKNOWN, UNKNOWN], securityGroupIds: UNKNOWN } }),
     );
+  });
+
+  it("passes a function whose whole vpcConfig is unknown at preview", async () => {
+    await assertNoResourceViolations(policy, args({ vpcConfig: UNKNOWN }));
   });
 
   it("fails a function outside a VPC", async () => {

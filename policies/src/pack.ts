@@ -64,7 +64,7 @@ export const packName = "huntaze-api";
 export const packEnforcementLevel: EnforcementLevel = "mandatory";
 
 export const packDescription =
-  "Blocks huntaze-api deploys that would weaken production: log retention, alarms with actions, secrets on customer-managed keys and rotated, and the further AWS guards of issue 3.";
+  "Blocks huntaze-api deploys that would weaken production: log retention and encryption, alarms with actions, secrets on customer-managed keys and rotated, and one policy for each peer check of Checkov, cdk-nag and AWS Config on this resource mix (docs/POLICIES.md).";
 
 /** In README order: retention, alarms, secrets, further guards. */
 export const policies: Policies = [

@@ -202,7 +202,11 @@ export interface InfraConfig {
   };
   worker: WorkerSettings;
   dlq: { retentionDays: number };
-  alarms: { errorRatePercent: number };
+  alarms: {
+    errorRatePercent: number;
+    /** Slow queries a minute (`SlowQueries`, the handlers' metric) above which the alarm pages. */
+    slowQueriesPerMinute: number;
+  };
   handlers: { slowQueryMs: number };
   network: NetworkSettings;
   database: DatabaseSettings;
@@ -744,6 +748,11 @@ export function parseConfig(source: ConfigSource & { stack: string }): InfraConf
         "errorRateThresholdPercent",
         { min: 0.01, max: 100, expected: "a percentage in [0.01, 100]" },
         1,
+      ),
+      slowQueriesPerMinute: r.number(
+        "slowQueryAlarmPerMinute",
+        { min: 0, max: 100000, integer: true, expected: "a whole number of queries ≥ 0" },
+        5,
       ),
     },
     handlers: {

@@ -21,6 +21,7 @@ import { Schedule } from "./components/schedule";
 import { SecretRotations } from "./components/secret-rotation";
 import { Tracing } from "./components/tracing";
 import { loadConfig } from "./config";
+import { appMetric } from "./lib/alarms";
 import type { PolicyStatement } from "./lib/iam";
 import { Naming, partitionOf } from "./lib/naming";
 
@@ -33,7 +34,7 @@ const accountId = getCallerIdentityOutput().accountId;
 const ruleArnPattern = pulumi.interpolate`arn:${partition}:events:${cfg.region}:${accountId}:rule/${naming.prefix}-*`;
 
 const key = new EncryptionKey("key", {
-  description: `${naming.prefix}: alarm topic, dead-letter queue and Lambda environment`,
+  description: `${naming.prefix}: alarm topic, dead-letter queue, Lambda environment and log groups`,
   aliasName: naming.prefix,
   accountId,
   partition,
@@ -58,6 +59,25 @@ const key = new EncryptionKey("key", {
       service: "events.amazonaws.com",
       actions: ["kms:Decrypt", "kms:GenerateDataKey"],
       condition: { ArnLike: { "aws:SourceArn": ruleArnPattern } },
+    },
+    {
+      // CloudWatch Logs encrypts the stack's log groups (function logs, API logs, the RDS
+      // postgresql export with statement text) with this key, and only for this account's log
+      // groups in this region: without the grant, creating an encrypted group fails.
+      sid: "CloudWatchLogsEncryptsLogGroups",
+      service: `logs.${cfg.region}.amazonaws.com`,
+      actions: [
+        "kms:Encrypt*",
+        "kms:Decrypt*",
+        "kms:ReEncrypt*",
+        "kms:GenerateDataKey*",
+        "kms:Describe*",
+      ],
+      condition: {
+        ArnLike: {
+          "kms:EncryptionContext:aws:logs:arn": pulumi.interpolate`arn:${partition}:logs:${cfg.region}:${accountId}:log-group:*`,
+        },
+      },
     },
   ],
 });
@@ -100,6 +120,7 @@ const database = new Database("database", {
   partition,
   accountId,
   logRetentionInDays: cfg.logs.retentionInDays,
+  logsKmsKeyArn: key.arn,
   ...cfg.database,
 });
 
@@ -112,6 +133,7 @@ const dbSecrets = new DatabaseSecrets("db-secrets", {
   subnetIds: network.subnetIds,
   securityGroupId: network.rotationSecurityGroup.id,
   logRetentionInDays: cfg.logs.retentionInDays,
+  logsKmsKeyArn: key.arn,
 });
 
 /**
@@ -152,6 +174,7 @@ const dlq = new DeadLetterQueue("worker-dlq", {
 /** What every function shares: logging, the environment key, and the handlers' contract. */
 const common = {
   logRetentionInDays: cfg.logs.retentionInDays,
+  logsKmsKeyArn: key.arn,
   applicationLogLevel: cfg.logs.applicationLogLevel,
   systemLogLevel: cfg.logs.systemLogLevel,
   kmsKeyArn: key.arn,
@@ -228,6 +251,7 @@ const worker = new LambdaFunction("worker", {
   asyncInvoke: {
     maxRetries: cfg.worker.maxRetries,
     maxEventAgeSeconds: cfg.worker.maxEventAgeSeconds,
+    recordFailures: true,
   },
 });
 
@@ -246,6 +270,7 @@ const restApi = new RestApi("http", {
   functionName: api.function.name,
   functionInvokeArn: api.invokeArn,
   logRetentionInDays: cfg.logs.retentionInDays,
+  logsKmsKeyArn: key.arn,
   throttleRateLimit: cfg.api.throttle.rateLimit,
   throttleBurstLimit: cfg.api.throttle.burstLimit,
   executionLogLevel: cfg.api.executionLogLevel,
@@ -260,6 +285,7 @@ const migrations = new Migrations("migrations", {
   memoryMb: cfg.migrations.memoryMb,
   timeoutSeconds: cfg.migrations.timeoutSeconds,
   logRetentionInDays: cfg.logs.retentionInDays,
+  logsKmsKeyArn: key.arn,
   applicationLogLevel: cfg.logs.applicationLogLevel,
   systemLogLevel: cfg.logs.systemLogLevel,
   environmentKmsKeyArn: key.arn,
@@ -338,6 +364,11 @@ const alarms = new Alarms("alarms", {
     serverErrorRatePercent: cfg.api.serverErrorRatePercent,
     resource: restApi.stage,
   },
+  slowQueries: {
+    stage: cfg.stage,
+    slowQueriesPerMinute: cfg.alarms.slowQueriesPerMinute,
+    slowQueryMs: cfg.handlers.slowQueryMs,
+  },
   deadLetterQueues: [{ queueName: dlq.queueName, resource: dlq.queue }],
 });
 
@@ -369,6 +400,14 @@ const dashboard = new Dashboard("dashboard", {
     ...alarms.alarmArns,
     ...dbAlarms.alarmArns,
     ...(dbProxy ? dbProxy.alarms.map((a) => a.arn) : []),
+  ],
+  signals: [
+    {
+      // A rotation or a failover costs a few; a steady stream means the connection keeps failing.
+      title: "Database connection retries (per minute)",
+      metric: appMetric(cfg.stage, "ConnectionRetries", "Sum"),
+      periodSeconds: 60,
+    },
   ],
 });
 

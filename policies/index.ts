@@ -9,5 +9,5 @@ new PolicyPack(packName, {
   enforcementLevel: packEnforcementLevel,
   description: packDescription,
   provider: "aws",
-  tags: ["aws", "lambda", "rds", "secretsmanager", "cloudwatch"],
+  tags: ["aws", "lambda", "rds", "secretsmanager", "cloudwatch", "apigateway", "sqs", "kms"],
 });

@@ -22,6 +22,7 @@ import { DbCredentials } from "./credentials";
 import { classifyDatabaseFailure } from "./db-failures";
 import { type RuntimeEnv, readEnv } from "./env";
 import { logger as defaultLogger, type Logger } from "./logger";
+import { recordConnectionRetry } from "./metrics";
 import { QueryStats } from "./query-stats";
 import { queryTiming } from "./query-timing";
 import { type SecretSource, secretsManagerSource } from "./secrets";
@@ -130,6 +131,7 @@ export class Database {
             "database refused the credentials; refetching the secret and retrying",
             { secretId: this.#credentials.secretId },
           );
+          recordConnectionRetry("credentials-refused");
           await this.#credentials.refresh(generation);
           continue;
         }
@@ -142,6 +144,7 @@ export class Database {
             reason: failure.reason,
             outcome: failure.kind,
           });
+          recordConnectionRetry("connection-lost");
           continue;
         }
         throw err;

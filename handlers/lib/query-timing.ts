@@ -5,6 +5,7 @@
  */
 import { Prisma } from "../generated/prisma/client";
 import type { Logger } from "./logger";
+import { recordSlowQuery } from "./metrics";
 import { inSubsegment, type Tracer } from "./tracer";
 
 export interface QueryTimingOptions {
@@ -41,6 +42,8 @@ export function queryTiming(options: QueryTimingOptions) {
           onOperation?.({ model: name, operation, durationMs });
           if (durationMs >= slowQueryMs) {
             logger.warn("slow query", { model: name, operation, durationMs, slowQueryMs });
+            // The WARN line is dropped at prod's ERROR level; the metric is not.
+            recordSlowQuery({ model: name, operation, durationMs });
           }
         }
       },

@@ -155,3 +155,37 @@ export async function grantDataPrivileges(
     );
   }
 }
+
+/**
+ * Session defaults for `role` in `database` that keep its statements out of the server log:
+ * the rotation function changes passwords as this role (the alternating-users rotation connects
+ * with the master secret and runs `ALTER USER … WITH PASSWORD '<plaintext>'`), and PostgreSQL
+ * would log that statement verbatim when it is slow (`log_min_duration_statement`), when
+ * `log_statement` covers DDL, or when it fails (`log_min_error_statement`, ERROR by default). A
+ * role-in-database setting outranks the parameter group and any database default, and applies
+ * to every new session of the role there. The cost: the master role's own statements
+ * (migrations) are not logged in this database either; the migration function reports what it
+ * applied.
+ */
+export const QUIET_STATEMENT_LOGGING = {
+  log_statement: "none",
+  log_min_duration_statement: "-1",
+  log_min_error_statement: "panic",
+} as const;
+
+export async function quietStatementLogging(
+  client: ClientBase,
+  role: string,
+  database: string,
+): Promise<void> {
+  for (const [name, value] of Object.entries(QUIET_STATEMENT_LOGGING)) {
+    // The parameter name is one of the constants above, never input.
+    await execFormatted(
+      client,
+      `ALTER ROLE %I IN DATABASE %I SET ${name} = %L`,
+      role,
+      database,
+      value,
+    );
+  }
+}

@@ -12,6 +12,8 @@
  *    or outputs). Afterwards the rotation function owns the password; this step only restores a
  *    missing role (a replaced or restored instance) and re-points the secret at the instance.
  * 4. Grants the application role data privileges on whatever the migrations created.
+ * 5. Keeps the master role's statements out of the server log in this database (the rotation
+ *    function changes passwords as that role, in clear), whatever the parameter group says.
  *
  * Any failure throws, with the migration's name and Prisma's error code when a migration
  * failed: the deploy-time invocation then fails the `pulumi up`.
@@ -29,6 +31,7 @@ import { LOCK_TIMEOUT_MS, STATEMENT_TIMEOUT_MS } from "../lib/timeouts";
 import {
   grantDataPrivileges,
   grantMembership,
+  quietStatementLogging,
   roleExists,
   setRoleTimeouts,
   upsertLoginRole,
@@ -147,9 +150,26 @@ export async function runMigrations(options: RunMigrationsOptions): Promise<Migr
     });
     log("migrations applied", { applied, checksum });
     const app = await bootstrapAppUser(client, options);
+    await quietMasterLogging(client, master.username, target);
+    log("master role's statements kept out of the server log", { database: target.database });
     return { applied, checksum, ...app };
   } finally {
     await client.end().catch(() => undefined);
+  }
+}
+
+async function quietMasterLogging(
+  client: pg.Client,
+  role: string,
+  target: MigrationTarget,
+): Promise<void> {
+  try {
+    await quietStatementLogging(client, role, target.database);
+  } catch (err) {
+    throw new MigrationRunError(
+      `Could not turn statement logging off for the master role "${role}" in ${target.database} (ALTER ROLE … IN DATABASE … SET log_statement/log_min_duration_statement/log_min_error_statement): ${(err as Error).message}. Without it the rotation function's password changes can reach the postgresql log.`,
+      { cause: err },
+    );
   }
 }
 

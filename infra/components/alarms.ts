@@ -5,6 +5,7 @@ import {
   type AlarmTarget,
   alarmArgs,
   alarmName,
+  appMetric,
   type Evaluation,
   lambdaMetric,
   rateSignal,
@@ -47,6 +48,11 @@ export interface AlarmsArgs {
     serverErrorRatePercent: number;
     resource?: pulumi.Resource;
   };
+  /**
+   * The handlers' slow-query count (`SlowQueries`, EMF): more than `slowQueriesPerMinute` in 3 of
+   * 5 minutes pages. @default none
+   */
+  slowQueries?: { stage: string; slowQueriesPerMinute: number; slowQueryMs: number };
   /** Dead-letter queues: any message is an alarm. @default [] */
   deadLetterQueues?: Array<{ queueName: string; subject?: string; resource?: pulumi.Resource }>;
 }
@@ -94,7 +100,9 @@ export function functionAlarmDefinitions(
       section: "function-error-rate",
       subject: fn.subject,
       title: `${fn.subject}: error rate (%)`,
-      summary: `Error rate of Lambda ${fn.functionName} (100 × Errors / Invocations, metric math) above ${errorRatePercent} % in ${describeEvaluation(rateWindow)}.`,
+      // Errors counts only failed invocations (crash, timeout, out of memory): a request the
+      // handler answers with a 5xx is a successful invocation, seen by the API's 5xx-rate alarm.
+      summary: `Error rate of Lambda ${fn.functionName} (100 × Errors / Invocations, metric math: crashes and timeouts${fn.invocation === "request" ? "; handled 5xx responses are in api-5xx-rate" : ""}) above ${errorRatePercent} % in ${describeEvaluation(rateWindow)}.`,
       signal: rateSignal(
         lambdaMetric(fn.functionName, "Errors", "Sum"),
         lambdaMetric(fn.functionName, "Invocations", "Sum"),
@@ -170,6 +178,23 @@ export function restApiAlarmDefinitions(
   ];
 }
 
+/** Slow queries, counted by the handlers as metrics (the WARN log line is dropped in prod). */
+export function slowQueriesAlarmDefinition(
+  input: NonNullable<AlarmsArgs["slowQueries"]>,
+): AlarmDefinition {
+  return {
+    section: "slow-queries",
+    title: "Slow queries (per minute)",
+    summary: `More than ${input.slowQueriesPerMinute} database operations a minute took at least ${input.slowQueryMs} ms (huntaze-api SlowQueries, Sum, stage ${input.stage}) in ${describeEvaluation(RATE_REQUEST)}.`,
+    signal: { metric: appMetric(input.stage, "SlowQueries", "Sum") },
+    threshold: input.slowQueriesPerMinute,
+    comparison: "GreaterThanThreshold",
+    evaluation: RATE_REQUEST,
+    // The metric exists only in minutes with a slow query.
+    treatMissingData: "notBreaching",
+  };
+}
+
 export function deadLetterQueueAlarmDefinition(queue: {
   queueName: string;
   subject?: string;
@@ -227,6 +252,9 @@ export class Alarms extends pulumi.ComponentResource {
               definition,
               resource: args.restApi?.resource,
             }))
+          : []),
+        ...(args.slowQueries
+          ? [{ definition: slowQueriesAlarmDefinition(args.slowQueries), resource: undefined }]
           : []),
         ...(args.deadLetterQueues ?? []).map((queue) => ({
           definition: deadLetterQueueAlarmDefinition(queue),

@@ -12,6 +12,11 @@ export interface DashboardArgs {
   definitions: AlarmDefinition[];
   /** ARNs for the alarm status widget. @default [] */
   alarmArns?: pulumi.Input<string>[];
+  /**
+   * Signals graphed without an alarm (e.g. connection retries: a rotation causes a few).
+   * @default []
+   */
+  signals?: Array<{ title: string; metric: MetricRef; periodSeconds: number }>;
 }
 
 const WIDTH = 12;
@@ -64,7 +69,7 @@ export class Dashboard extends pulumi.ComponentResource {
           width: 24,
           height: 2,
           properties: {
-            markdown: `# ${args.title}\nEvery graph is an alarm's signal; the red line is its threshold. Alarm descriptions link to the runbook.`,
+            markdown: `# ${args.title}\nA graph with a red line is an alarm's signal and its threshold; the last graphs are signals without an alarm. Alarm descriptions link to the runbook.`,
           },
         },
       ];
@@ -97,6 +102,24 @@ export class Dashboard extends pulumi.ComponentResource {
             annotations: {
               horizontal: [{ label: "alarm threshold", value: definition.threshold }],
             },
+          },
+        });
+      });
+      const first = args.definitions.length;
+      (args.signals ?? []).forEach((signal, i) => {
+        const index = first + i;
+        widgets.push({
+          type: "metric",
+          x: (index % 2) * WIDTH,
+          y: y + Math.floor(index / 2) * HEIGHT,
+          width: WIDTH,
+          height: HEIGHT,
+          properties: {
+            title: signal.title,
+            view: "timeSeries",
+            region: args.region,
+            period: signal.periodSeconds,
+            metrics: [metricLine(signal.metric, {})],
           },
         });
       });

@@ -70,6 +70,11 @@ export interface DatabaseArgs {
   /** Retention of the exports' log groups (and of `RDSOSMetrics` when managed here), in days. */
   logRetentionInDays: number;
   /**
+   * Customer-managed key encrypting the log groups of the log exports; its key policy must let
+   * `logs.<region>.amazonaws.com` use it for log groups.
+   */
+  logsKmsKeyArn: pulumi.Input<string>;
+  /**
    * Create Enhanced Monitoring's account-wide `RDSOSMetrics` log group in this stack, with the same
    * retention (kept when the stack is destroyed: other instances write to it). Only one stack per
    * account and region may, and only before any instance has created the group, or the deploy
@@ -175,6 +180,7 @@ export class Database extends pulumi.ComponentResource {
             {
               name: rdsLogGroupName(args.identifier, logExport),
               retentionInDays: args.logRetentionInDays,
+              kmsKeyId: args.logsKmsKeyArn,
             },
             { parent },
           ),
@@ -184,6 +190,9 @@ export class Database extends pulumi.ComponentResource {
     function createOsMetricsLogGroup(): LogGroup[] {
       if (args.manageOsMetricsLogGroup !== true) return [];
       return [
+        // Not on this stack's key: the group outlives the stack (retainOnDelete) and serves every
+        // instance of the account, which could not write once the key is deleted. Encrypting it
+        // takes an account-level key; until then it needs a cloudwatch-log-group-cmk exemption.
         new LogGroup(
           `${name}-os-metrics-log-group`,
           { name: OS_METRICS_LOG_GROUP, retentionInDays: args.logRetentionInDays },
@@ -289,6 +298,9 @@ export class Database extends pulumi.ComponentResource {
           engine: "postgres",
           engineVersion: args.engineVersion,
           autoMinorVersionUpgrade: true,
+          // Lets operators connect with short-lived IAM tokens (rds-db:connect) instead of a
+          // shared password; the functions keep their rotated Secrets Manager users.
+          iamDatabaseAuthenticationEnabled: true,
           instanceClass: args.instanceClass,
           dbName: args.databaseName,
           port: POSTGRES_PORT,

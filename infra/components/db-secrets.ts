@@ -45,6 +45,11 @@ export interface DatabaseSecretsArgs {
   /** Retention of the rotation function's log group. */
   logRetentionInDays: number;
   /**
+   * Customer-managed key encrypting the log groups created here; its key policy must let
+   * `logs.<region>.amazonaws.com` use it for log groups.
+   */
+  logsKmsKeyArn: pulumi.Input<string>;
+  /**
    * Days Secrets Manager keeps a deleted secret recoverable (7–30).
    * @default 30
    */
@@ -137,7 +142,11 @@ export class DatabaseSecrets extends pulumi.ComponentResource {
       // Created before the application: Lambda would otherwise create it, never expiring.
       return new LogGroup(
         `${name}-rotation-log-group`,
-        { name: `/aws/lambda/${functionName}`, retentionInDays: args.logRetentionInDays },
+        {
+          name: `/aws/lambda/${functionName}`,
+          retentionInDays: args.logRetentionInDays,
+          kmsKeyId: args.logsKmsKeyArn,
+        },
         { parent },
       );
     }

@@ -21,6 +21,11 @@ export interface LambdaFunctionArgs {
   /** Reserved concurrency (≥ 1): caps the function and sets that capacity aside for it. */
   reservedConcurrency: number;
   logRetentionInDays: number;
+  /**
+   * Customer-managed key encrypting the function's log group; its key policy must let
+   * `logs.<region>.amazonaws.com` use it for log groups, or creating the group fails.
+   */
+  logsKmsKeyArn: pulumi.Input<string>;
   applicationLogLevel: ApplicationLogLevel;
   systemLogLevel: SystemLogLevel;
   /**
@@ -41,10 +46,12 @@ export interface LambdaFunctionArgs {
    */
   deadLetterQueue?: { arn: pulumi.Input<string>; kmsKeyArn: pulumi.Input<string> };
   /**
-   * Bounds on Lambda's own handling of asynchronous invocations.
-   * @default none (Lambda's defaults: 2 retries, events kept up to 6 hours)
+   * Bounds on Lambda's own handling of asynchronous invocations. `recordFailures` also sends each
+   * failed invocation's record (the event with the error and the attempts, which the dead-letter
+   * copy lacks) to `deadLetterQueue` as the on-failure destination.
+   * @default none (Lambda's defaults: 2 retries, events kept up to 6 hours, no destination)
    */
-  asyncInvoke?: { maxRetries: number; maxEventAgeSeconds: number };
+  asyncInvoke?: { maxRetries: number; maxEventAgeSeconds: number; recordFailures?: boolean };
   /**
    * Runs the function in a VPC (the data tier: private RDS). Adds the network-interface
    * permissions Lambda needs.
@@ -151,7 +158,11 @@ export class LambdaFunction extends pulumi.ComponentResource {
     function createLogGroup(): cloudwatch.LogGroup {
       return new cloudwatch.LogGroup(
         `${name}-log-group`,
-        { name: `/aws/lambda/${args.functionName}`, retentionInDays: args.logRetentionInDays },
+        {
+          name: `/aws/lambda/${args.functionName}`,
+          retentionInDays: args.logRetentionInDays,
+          kmsKeyId: args.logsKmsKeyArn,
+        },
         { parent },
       );
     }
@@ -297,12 +308,22 @@ export class LambdaFunction extends pulumi.ComponentResource {
       fn: lambda.Function,
     ): lambda.FunctionEventInvokeConfig | undefined {
       if (!args.asyncInvoke) return undefined;
+      if (args.asyncInvoke.recordFailures && !args.deadLetterQueue) {
+        throw new Error(
+          `${name}: asyncInvoke.recordFailures sends failure records to deadLetterQueue; set deadLetterQueue too`,
+        );
+      }
       return new lambda.FunctionEventInvokeConfig(
         `${name}-async-config`,
         {
           functionName: fn.name,
           maximumRetryAttempts: args.asyncInvoke.maxRetries,
           maximumEventAgeInSeconds: args.asyncInvoke.maxEventAgeSeconds,
+          // Lambda sends with the function's role, which may already send to the queue.
+          destinationConfig:
+            args.asyncInvoke.recordFailures && args.deadLetterQueue
+              ? { onFailure: { destination: args.deadLetterQueue.arn } }
+              : undefined,
         },
         { parent },
       );

@@ -17,6 +17,11 @@ export interface MigrationsArgs {
   /** The deploy waits for the run: at most Lambda's 900 s. */
   timeoutSeconds: number;
   logRetentionInDays: number;
+  /**
+   * Customer-managed key encrypting the log groups created here; its key policy must let
+   * `logs.<region>.amazonaws.com` use it for log groups.
+   */
+  logsKmsKeyArn: pulumi.Input<string>;
   applicationLogLevel: ApplicationLogLevel;
   systemLogLevel: SystemLogLevel;
   /** Key of the function's environment (identifiers only). */
@@ -139,6 +144,7 @@ export class Migrations extends pulumi.ComponentResource {
           // One run at a time (Prisma also takes an advisory lock).
           reservedConcurrency: 1,
           logRetentionInDays: args.logRetentionInDays,
+          logsKmsKeyArn: args.logsKmsKeyArn,
           applicationLogLevel: args.applicationLogLevel,
           systemLogLevel: args.systemLogLevel,
           kmsKeyArn: args.environmentKmsKeyArn,

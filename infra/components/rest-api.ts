@@ -15,6 +15,11 @@ export interface RestApiArgs {
   functionName: pulumi.Input<string>;
   functionInvokeArn: pulumi.Input<string>;
   logRetentionInDays: number;
+  /**
+   * Customer-managed key encrypting the log groups created here; its key policy must let
+   * `logs.<region>.amazonaws.com` use it for log groups.
+   */
+  logsKmsKeyArn: pulumi.Input<string>;
   /** Steady-state requests per second across the stage. */
   throttleRateLimit: number;
   /** Requests allowed in a burst above the rate. */
@@ -192,6 +197,7 @@ export class RestApi extends pulumi.ComponentResource {
         {
           name: `/aws/apigateway/${args.apiName}/${args.stageName}/access`,
           retentionInDays: args.logRetentionInDays,
+          kmsKeyId: args.logsKmsKeyArn,
         },
         { parent },
       );
@@ -209,6 +215,7 @@ export class RestApi extends pulumi.ComponentResource {
         {
           name: pulumi.interpolate`API-Gateway-Execution-Logs_${api.id}/${args.stageName}`,
           retentionInDays: args.logRetentionInDays,
+          kmsKeyId: args.logsKmsKeyArn,
         },
         { parent },
       );

@@ -95,6 +95,22 @@ export function restApiMetric(
   };
 }
 
+/**
+ * The handlers' own metrics (Powertools Metrics, EMF; handlers/lib/metrics.ts): namespace
+ * `huntaze-api`, dimensions `service` and `stage`.
+ */
+export const APP_METRICS_NAMESPACE = "huntaze-api";
+export const APP_SERVICE_NAME = "huntaze-api";
+
+export function appMetric(stage: string, metricName: string, stat: string): MetricRef {
+  return {
+    namespace: APP_METRICS_NAMESPACE,
+    metricName,
+    dimensions: { service: APP_SERVICE_NAME, stage },
+    stat,
+  };
+}
+
 export function sqsMetric(
   queueName: pulumi.Input<string>,
   metricName: string,

@@ -10,6 +10,7 @@ export const RUNBOOK_SECTIONS = [
   "function-throttles",
   "api-5xx-rate",
   "dlq-depth",
+  "slow-queries",
   "rds-cpu",
   "rds-free-storage",
   "rds-connections",

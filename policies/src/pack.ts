@@ -6,6 +6,7 @@ import {
   lambdaLatencyAlarm,
   rdsInstanceAlarms,
 } from "./alarms";
+import { apiExecutionLogging, apiStageXray, apiThrottling } from "./api-stages";
 import { lambdaDbConnectionBudget } from "./capacity";
 import {
   rdsDeletionProtection,
@@ -15,12 +16,34 @@ import {
   rdsStorageEncrypted,
 } from "./database";
 import {
+  rdsAutoMinorVersionUpgrade,
+  rdsBackups,
+  rdsEnhancedMonitoring,
+  rdsIamAuthentication,
+  rdsLogExports,
+  rdsMultiAz,
+  rdsNonDefaultPort,
+} from "./database-operations";
+import { kmsKeyRotation } from "./kms";
+import {
+  lambdaAsyncFailureDestination,
+  lambdaCodeSigning,
+  lambdaConcurrencyLimit,
+  lambdaDeadLetterQueue,
+  lambdaExplicitLimits,
+  lambdaInVpc,
+  lambdaNotPublic,
+  lambdaRuntimeCurrent,
+} from "./lambda";
+import { cloudwatchLogGroupCmk, cloudwatchLogGroupLongRetention } from "./log-groups";
+import {
   apiStageAccessLogging,
   cloudwatchLogGroupRetention,
   lambdaManagedLogGroup,
   rdsLogGroupsManaged,
 } from "./logging";
 import { alarmTopicCmk, sqsQueueEncryption } from "./messaging";
+import { sqsQueueRedrive } from "./queues";
 import {
   lambdaEnvironmentCmk,
   lambdaEnvironmentNoSecrets,
@@ -38,11 +61,11 @@ import { lambdaTracingActive, xraySamplingRule } from "./tracing";
  */
 export const packName = "huntaze-api";
 
-/** Every policy blocks the deploy unless it says otherwise (only the sampling rule does). */
+/** Every policy blocks the deploy unless it says otherwise (the advisory ones say why). */
 export const packEnforcementLevel: EnforcementLevel = "mandatory";
 
 export const packDescription =
-  "Blocks huntaze-api deploys that would weaken production: log retention, alarms with actions, secrets on customer-managed keys and rotated, and further AWS guards mirroring Checkov, cdk-nag and AWS Config.";
+  "Blocks huntaze-api deploys that would weaken production: log retention and encryption, alarms with actions, secrets on customer-managed keys and rotated, and one policy for each peer check of Checkov, cdk-nag and AWS Config on this resource mix (docs/POLICIES.md).";
 
 /** In docs/POLICIES.md order: retention, alarms, secrets, further guards. */
 export const policies: Policies = [
@@ -71,4 +94,27 @@ export const policies: Policies = [
   lambdaDbConnectionBudget,
   lambdaTracingActive,
   xraySamplingRule,
+  // One per remaining peer check, in the order of the peer-check table (docs/POLICIES.md).
+  lambdaDeadLetterQueue,
+  lambdaAsyncFailureDestination,
+  lambdaConcurrencyLimit,
+  lambdaInVpc,
+  lambdaCodeSigning,
+  lambdaRuntimeCurrent,
+  lambdaExplicitLimits,
+  lambdaNotPublic,
+  cloudwatchLogGroupLongRetention,
+  cloudwatchLogGroupCmk,
+  sqsQueueRedrive,
+  rdsBackups,
+  rdsIamAuthentication,
+  rdsMultiAz,
+  rdsLogExports,
+  rdsEnhancedMonitoring,
+  rdsAutoMinorVersionUpgrade,
+  rdsNonDefaultPort,
+  apiStageXray,
+  apiExecutionLogging,
+  apiThrottling,
+  kmsKeyRotation,
 ];

@@ -62,7 +62,7 @@ const samplingRuleSchema = schema({
 export const xraySamplingRule: StackValidationPolicy = {
   name: "xray-sampling-rule",
   description:
-    "A stack with an X-Ray traced REST API stage should define an X-Ray sampling rule within the configured rate, since the default rule samples every request after the first per second (no peer rule; advisory).",
+    "A stack with an X-Ray traced REST API stage should define an X-Ray sampling rule within the configured rate, since AWS's default rule records the first request each second and 5 % of the rest, which the project wants set on purpose (no peer rule; advisory).",
   enforcementLevel: "advisory",
   configSchema: samplingRuleSchema,
   validateStack: (args, report) => {

@@ -89,6 +89,7 @@ describe("components under Pulumi's mock runtime", () => {
       timeoutSeconds: 10,
       reservedConcurrency: 5,
       logRetentionInDays: 30,
+      logsKmsKeyArn: KEY_ARN,
       applicationLogLevel: "ERROR",
       systemLogLevel: "WARN",
       kmsKeyArn: KEY_ARN,
@@ -374,6 +375,7 @@ describe("components under Pulumi's mock runtime", () => {
         functionInvokeArn:
           "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/x/invocations",
         logRetentionInDays: 30,
+        logsKmsKeyArn: KEY_ARN,
         throttleRateLimit: 50,
         throttleBurstLimit: 100,
         region: "us-east-1",

@@ -143,6 +143,7 @@ describe("data tier components under Pulumi's mock runtime", () => {
         monitoringIntervalSeconds: 60,
         slowStatementLogMs: 250,
         logRetentionInDays: 30,
+        logsKmsKeyArn: KEY_ARN,
         ...overrides,
       };
     }
@@ -219,6 +220,7 @@ describe("data tier components under Pulumi's mock runtime", () => {
         subnetIds: ["subnet-a", "subnet-b"],
         securityGroupId: "sg-rotation",
         logRetentionInDays: 30,
+        logsKmsKeyArn: KEY_ARN,
       };
     }
 
@@ -250,6 +252,7 @@ describe("data tier components under Pulumi's mock runtime", () => {
         memoryMb: 1024,
         timeoutSeconds: 300,
         logRetentionInDays: 30,
+        logsKmsKeyArn: KEY_ARN,
         applicationLogLevel: "ERROR" as const,
         systemLogLevel: "WARN" as const,
         environmentKmsKeyArn: KEY_ARN,

@@ -72,7 +72,7 @@ describe("npm run preview (the program's side)", () => {
     assert.match(result.out, /^\+ pulumi:pulumi:Stack\s+huntaze-api-staging$/m);
     assert.match(result.out, /^ {2}\+ huntaze:aws:Function\s+api$/m);
     assert.match(result.out, /^ {4}\+ aws:lambda:Function\s+api-function$/m);
-    assert.match(result.out, /Resources by type:\n(.|\n)*aws:cloudwatch:MetricAlarm\s+19\n/);
+    assert.match(result.out, /Resources by type:\n(.|\n)*aws:cloudwatch:MetricAlarm\s+20\n/);
   });
 
   it("exits 2 with one line, no stack trace, when the program throws after declaring resources", async () => {

@@ -172,6 +172,47 @@ for (const stack of ["prod", "staging"] as const) {
       assert.equal(api.inputs.deadLetterConfig, undefined, "the synchronous API path has no DLQ");
     });
 
+    it("records each failed asynchronous worker invocation, with its error, in the DLQ", () => {
+      const queue = ofType(run, "aws:sqs/queue:Queue")[0]!;
+      const invokeConfig = ofType(
+        run,
+        "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
+      )[0]!;
+      assert.deepEqual(invokeConfig.inputs.destinationConfig, {
+        onFailure: { destination: queue.outputs.arn },
+      });
+    });
+
+    it("encrypts every log group with the key that grants CloudWatch Logs for this account and region", () => {
+      const key = byName(run, "key-key");
+      for (const group of ofType(run, LOG_GROUP)) {
+        assert.equal(group.inputs.kmsKeyId, key.outputs.arn, `${group.name} is on the stack key`);
+      }
+      const grant = parsePolicy(key.inputs.policy).Statement.find(
+        (s) =>
+          JSON.stringify(s.Principal) ===
+          JSON.stringify({ Service: "logs.us-east-1.amazonaws.com" }),
+      ) as { Condition?: unknown } | undefined;
+      assert.ok(grant, "the key policy lets CloudWatch Logs in this region use the key");
+      assert.deepEqual(actionsOf(grant as never), [
+        "kms:Encrypt*",
+        "kms:Decrypt*",
+        "kms:ReEncrypt*",
+        "kms:GenerateDataKey*",
+        "kms:Describe*",
+      ]);
+      assert.deepEqual(grant.Condition, {
+        ArnLike: {
+          "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:us-east-1:123456789012:log-group:*",
+        },
+      });
+    });
+
+    it("lets operators use IAM database authentication", () => {
+      const db = ofType(run, "aws:rds/instance:Instance")[0]!;
+      assert.equal(db.inputs.iamDatabaseAuthenticationEnabled, true);
+    });
+
     it("serves a REST API (not HTTP API) through a traced, throttled stage", () => {
       assert.equal(ofType(run, "aws:apigatewayv2/api:Api").length, 0);
       const stage = ofType(run, "aws:apigateway/stage:Stage")[0]!;
@@ -229,6 +270,7 @@ for (const stack of ["prod", "staging"] as const) {
         `${p}-rds-read-latency`,
         `${p}-rds-write-latency`,
         `${p}-secret-rotation-failed-errors`,
+        `${p}-slow-queries`,
       ]);
       for (const alarm of alarms) {
         const i = alarm.inputs;
@@ -277,7 +319,8 @@ for (const stack of ["prod", "staging"] as const) {
       };
       assert.equal(
         body.widgets.filter((w) => w.type === "metric").length,
-        ofType(run, ALARM).length,
+        ofType(run, ALARM).length + 1,
+        "every alarm's signal, and the connection retries",
       );
       const alarmWidget = body.widgets.find((w) => w.type === "alarm");
       assert.deepEqual(
@@ -285,6 +328,35 @@ for (const stack of ["prod", "staging"] as const) {
         ofType(run, ALARM)
           .map((a) => a.outputs.arn)
           .sort(),
+      );
+    });
+
+    it("alarms on the handlers' SlowQueries metric and graphs their ConnectionRetries", () => {
+      const alarm = ofType(run, ALARM).find(
+        (a) => a.inputs.name === `huntaze-api-${stack}-slow-queries`,
+      )!;
+      assert.equal(alarm.inputs.namespace, "huntaze-api");
+      assert.equal(alarm.inputs.metricName, "SlowQueries");
+      assert.deepEqual(alarm.inputs.dimensions, { service: "huntaze-api", stage: stack });
+      assert.equal(alarm.inputs.statistic, "Sum");
+      assert.equal(alarm.inputs.threshold, 5);
+      assert.equal(alarm.inputs.treatMissingData, "notBreaching");
+      assert.match(String(alarm.inputs.alarmDescription), /RUNBOOK\.md#slow-queries$/);
+      const dashboard = ofType(run, "aws:cloudwatch/dashboard:Dashboard")[0]!;
+      const body = String(dashboard.inputs.dashboardBody);
+      assert.ok(
+        body.includes(
+          JSON.stringify([
+            "huntaze-api",
+            "ConnectionRetries",
+            "service",
+            "huntaze-api",
+            "stage",
+            stack,
+            { stat: "Sum" },
+          ]),
+        ),
+        "the retries graph reads the handlers' metric",
       );
     });
 

@@ -47,13 +47,21 @@ describe("the huntaze-api policy pack", () => {
     }
   });
 
-  it("is mandatory by default, except the advisory sampling-rule check", () => {
+  it("is mandatory by default, except the advisory checks where the project deliberately differs", () => {
     assert.equal(packEnforcementLevel, "mandatory");
     const overridden = policies.filter((p) => p.enforcementLevel !== undefined);
     assert.deepEqual(
       overridden.map((p) => [p.name, p.enforcementLevel]),
-      [["xray-sampling-rule", "advisory"]],
+      [
+        ["xray-sampling-rule", "advisory"],
+        ["lambda-code-signing", "advisory"],
+        ["cloudwatch-log-group-long-retention", "advisory"],
+        ["rds-non-default-port", "advisory"],
+      ],
     );
+    for (const p of overridden) {
+      assert.match(p.description, /advisory/, `${p.name} says why it is advisory`);
+    }
   });
 
   it("passes the library's own pack checks (name, reserved names, schemas)", async () => {
@@ -83,9 +91,16 @@ describe("the huntaze-api policy pack", () => {
     assert.match(index, /from "\.\/src\/pack"/);
   });
 
-  it("documents every policy in docs/POLICIES.md's policy table", () => {
-    for (const p of policies)
+  it("documents every policy in docs/POLICIES.md, and maps each of the 38 peer checks", () => {
+    for (const p of policies) {
       assert.ok(POLICY_DOC.includes(`\`${p.name}\``), `docs/POLICIES.md lists ${p.name}`);
+    }
+    const rows = [...POLICY_DOC.matchAll(/^\| (\d+) \|/gm)].map((m) => Number(m[1]));
+    assert.deepEqual(
+      rows,
+      Array.from({ length: 38 }, (_, i) => i + 1),
+      "one row per peer check",
+    );
   });
 });
 

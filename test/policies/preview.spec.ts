@@ -37,6 +37,25 @@ const BAD_FIXTURES: Record<string, string> = {
   "alarm-topic-on-aws-managed-key": "alarm-topic-cmk",
   "rds-log-groups-unmanaged": "rds-log-groups-managed",
   "connections-exceed-database": "lambda-db-connection-budget",
+  "function-without-dead-letter-queue": "lambda-dead-letter-queue",
+  "function-without-failure-destination": "lambda-async-failure-destination",
+  "function-without-concurrency-limit": "lambda-concurrency-limit",
+  "function-outside-vpc": "lambda-in-vpc",
+  "function-on-deprecated-runtime": "lambda-runtime-current",
+  "function-with-default-limits": "lambda-explicit-limits",
+  "unscoped-invoke-permission": "lambda-not-public",
+  "log-group-not-encrypted": "cloudwatch-log-group-cmk",
+  "queue-without-redrive": "sqs-queue-redrive",
+  "database-without-backups": "rds-backups",
+  "database-without-iam-auth": "rds-iam-authentication",
+  "database-single-az": "rds-multi-az",
+  "database-missing-log-export": "rds-log-exports",
+  "database-without-enhanced-monitoring": "rds-enhanced-monitoring",
+  "database-without-minor-upgrades": "rds-auto-minor-version-upgrade",
+  "untraced-api-stage": "api-stage-xray",
+  "api-execution-logging-off": "api-execution-logging",
+  "api-default-throttling": "api-throttling",
+  "key-not-rotated": "kms-key-rotation",
 };
 
 describe("npm run preview with the policy pack", () => {
@@ -50,7 +69,7 @@ describe("npm run preview with the policy pack", () => {
           `Policy pack huntaze-api@\\d+\\.\\d+\\.\\d+ — config: policies/config/${stack}\\.json`,
         ),
       );
-      assert.match(out, /Policies evaluated: 25 of 25 over \d+ resources/);
+      assert.match(out, /Policies evaluated: 47 of 47 over \d+ resources/);
       assert.match(out, /lambda-tracing-active\s+mandatory\s+pass \(\d+ resources?\)/);
       assert.match(out, /Policy summary: no mandatory violations/);
     });
@@ -65,7 +84,7 @@ describe("npm run preview with the policy pack", () => {
       [],
     );
     assert.equal(doc.policyPack.name, "huntaze-api");
-    assert.equal(doc.policyPack.policies.length, 25);
+    assert.equal(doc.policyPack.policies.length, 47);
     assert.equal(doc.policyPack.mandatoryViolations, 0);
   });
 
@@ -139,7 +158,7 @@ describe("npm run preview with the policy pack", () => {
     it("overrides the stack's policy config, and its settings reach the policies", async () => {
       const file = write("strict.json", {
         all: "mandatory",
-        "cloudwatch-log-group-retention": { minRetentionDays: 365 },
+        "cloudwatch-log-group-retention": { minRetentionDays: 400 },
       });
       const { code, out } = await preview(
         "--stack",
@@ -151,7 +170,7 @@ describe("npm run preview with the policy pack", () => {
       );
       assert.equal(code, 1, out);
       assert.match(out, /\[mandatory\] cloudwatch-log-group-retention/);
-      assert.match(out, /must keep logs for at least 365 days \(retentionInDays is 30\)/);
+      assert.match(out, /must keep logs for at least 400 days \(retentionInDays is 365\)/);
     });
 
     it("can make a policy advisory: the preview then exits 0", async () => {

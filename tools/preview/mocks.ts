@@ -174,7 +174,14 @@ export function createAwsMocks(region: string, options: AwsMockOptions = {}): pu
           state[nameProp] += ".fifo";
       }
       // The engine leaves a new resource's id unknown during preview ("" on the wire).
-      if (firstDeploy) return { id: "", state: firstDeployState(args.type, state, nameProp) };
+      if (firstDeploy) {
+        // Pulumi computes an auto-name during preview; a name from `namePrefix` is the
+        // provider's, made on create.
+        const known = typeof inputs.namePrefix === "string" ? undefined : nameProp;
+        if (nameProp && known === undefined && inputs[nameProp] === undefined)
+          state[nameProp] = undefined;
+        return { id: "", state: firstDeployState(args.type, state, known) };
+      }
       const physicalName = nameProp ? String(state[nameProp]) : undefined;
       const id = idFor(args.type, args.name, physicalName, seed);
       const arn = arnFor(args.type, region, physicalName ?? id, id);

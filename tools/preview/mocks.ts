@@ -140,8 +140,12 @@ export interface AwsMockOptions {
  * Outputs of a resource about to be created: its inputs and auto-name, everything the provider
  * computes unknown (an input that is itself unknown stays unknown).
  */
-function firstDeployState(type: string, state: State, nameProp: string | undefined): State {
-  const { unknown } = require("@pulumi/pulumi/output") as typeof import("@pulumi/pulumi/output");
+function firstDeployState(
+  type: string,
+  state: State,
+  nameProp: string | undefined,
+  unknown: unknown,
+): State {
   const { outputOnly, computedInputs } = computedOutputs(type);
   for (const key of outputOnly) state[key] = unknown;
   for (const key of computedInputs) {
@@ -157,6 +161,8 @@ function firstDeployState(type: string, state: State, nameProp: string | undefin
  */
 export function createAwsMocks(region: string, options: AwsMockOptions = {}): pulumi.runtime.Mocks {
   const firstDeploy = options.firstDeploy !== false;
+  // The SDK's unknown sentinel, from the copy of @pulumi/pulumi the program runs on.
+  const { unknown } = require("@pulumi/pulumi/output") as typeof import("@pulumi/pulumi/output");
   return {
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: State } {
       const inputs = args.inputs as State;
@@ -174,7 +180,14 @@ export function createAwsMocks(region: string, options: AwsMockOptions = {}): pu
           state[nameProp] += ".fifo";
       }
       // The engine leaves a new resource's id unknown during preview ("" on the wire).
-      if (firstDeploy) return { id: "", state: firstDeployState(args.type, state, nameProp) };
+      if (firstDeploy) {
+        // Pulumi computes an auto-name during preview; a name from `namePrefix` is the
+        // provider's, made on create.
+        const known = typeof inputs.namePrefix === "string" ? undefined : nameProp;
+        if (nameProp && known === undefined && inputs[nameProp] === undefined)
+          state[nameProp] = undefined;
+        return { id: "", state: firstDeployState(args.type, state, known, unknown) };
+      }
       const physicalName = nameProp ? String(state[nameProp]) : undefined;
       const id = idFor(args.type, args.name, physicalName, seed);
       const arn = arnFor(args.type, region, physicalName ?? id, id);

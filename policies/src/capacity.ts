@@ -9,6 +9,7 @@ import { ProxyTarget } from "@pulumi/aws/rds/proxyTarget";
 import { SecurityGroupIngressRule } from "@pulumi/aws/vpc/securityGroupIngressRule";
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { configOf, type ExemptionConfig, notExempt, schema } from "./lib/config";
+import { outputOrAwsDefault } from "./lib/known";
 import {
   instanceClassMemoryGiB,
   maxConnectionsOf,
@@ -93,7 +94,9 @@ function ingressSources(resources: PolicyResource[]): Map<string, Set<string>> {
   for (const group of ofType(resources, SecurityGroup)) {
     add(
       [group.urn],
-      groupKeys(group, "ingress", () => group.props.ingress),
+      // Inline rules are an input; left unset, the provider fills the output in from the group's
+      // separate rule resources (read above), so an unknown, unlinked value means "none inline".
+      groupKeys(group, "ingress", () => outputOrAwsDefault(group, "ingress", [] as unknown[])),
     );
   }
   return sources;

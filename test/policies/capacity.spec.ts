@@ -29,10 +29,15 @@ function stack(
     maxConnectionsParameter?: string;
     proxy?: { maxConnectionsPercent?: number };
     noIngress?: boolean;
+    /** The groups' inline `ingress` as on a first preview: unset, so computed by the provider. */
+    inlineIngressUnknown?: boolean;
   } = {},
 ): StackResourceSpec[] {
-  const fnGroup = res(SecurityGroup, "fn-sg", { id: UNKNOWN });
-  const dbGroup = res(SecurityGroup, "db-sg", { id: UNKNOWN });
+  const groupProps = options.inlineIngressUnknown
+    ? { id: UNKNOWN, ingress: UNKNOWN }
+    : { id: UNKNOWN };
+  const fnGroup = res(SecurityGroup, "fn-sg", groupProps);
+  const dbGroup = res(SecurityGroup, "db-sg", groupProps);
   const fn = res(
     LambdaFunction,
     "api",
@@ -115,6 +120,17 @@ const args = (specs: StackResourceSpec[]) => createStackValidationArgs(specs, { 
 describe("lambda-db-connection-budget", () => {
   it("passes functions whose reserved runtimes fit the instance's connections, with ids unknown", async () => {
     await assertNoStackViolations(policy, args(stack()));
+  });
+
+  it("decides at preview when the groups' inline ingress is unknown (left unset, the provider computes it)", async () => {
+    await assertNoStackViolations(policy, args(stack({ inlineIngressUnknown: true })));
+    await assertHasStackViolation(
+      policy,
+      args(stack({ inlineIngressUnknown: true, reserved: 100 })),
+      {
+        message: 'function "api" 100 × 1 + 7 reserved = 107 > max_connections ~84',
+      },
+    );
   });
 
   it("fails when reserved concurrency × connections per runtime + reserved slots exceed max_connections", async () => {

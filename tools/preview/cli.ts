@@ -1,12 +1,25 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { PolicyConfigError } from "../policy/config";
 import { mandatoryViolations, type PolicyEvaluation, preparePolicies } from "../policy/evaluate";
 import { renderPolicyReport } from "../policy/report";
-import { renderCounts, renderOutputs, renderTree } from "./report";
-import { ProgramError, type ProgramRun, runProgram } from "./run-program";
-import { loadStackConfig, StackConfigError } from "./stack-config";
+import { type BasePreview, runBasePreview } from "./base";
+import { renderCostDelta } from "./diff-report";
+import { reportError } from "./errors";
+import { plainStyle, styleFor } from "./format";
+import {
+  compare,
+  type PreviewResult,
+  planDocument,
+  renderComparison,
+  renderOutputs,
+  renderSummary,
+  withComparison,
+} from "./output";
+import { renderTree } from "./report";
+import { type ProgramRun, runProgram } from "./run-program";
+import { writeSarif } from "./sarif";
+import { loadStackConfig } from "./stack-config";
 
 const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 const DEFAULT_PROGRAM = path.join(PROJECT_ROOT, "infra", "index.ts");
@@ -20,12 +33,17 @@ policies/config/<stack>.json, and prints the policy report.
 
 Options:
   --stack <name>         stack whose Pulumi.<name>.yaml config applies (required)
-  --json                 print one JSON document instead of the tree
+  --json                 print one JSON document instead of the tree (errors too)
+  --json-file <file>     also write the JSON document to <file> (works through npm's banner)
+  --base <git ref>       compare with the same stack at <ref> (its own code, config and pack):
+                         changed resources by URN, new policy findings, cost delta
+  --sarif <file>         write the policy findings as SARIF 2.1.0 (code scanning)
   --program <file>       run another Pulumi TypeScript program instead of infra/index.ts
   --policy-config <file> policy pack config (--policy-pack-config format) instead of
                          policies/config/<stack>.json
   --cost                 add a monthly cost estimate (us-east-1 list prices, usage from
                          huntaze-api:costAssumptions in the stack config)
+  --cost-only            print only the cost estimate (implies --cost)
   --verbose              print stack traces on errors
   -h, --help             show this help
 
@@ -49,6 +67,13 @@ export interface PreviewOptions {
   cost: boolean;
   /** Overrides policies/config/<stack>.json. */
   policyConfig?: string;
+  /** Git ref to compare with (`--base`). */
+  base?: string;
+  /** Where to also write the JSON document (`--json-file`). */
+  jsonFile?: string;
+  /** Where to write the SARIF report (`--sarif`). */
+  sarif?: string;
+  costOnly?: boolean;
 }
 
 export function parsePreviewArgs(argv: string[]): PreviewOptions {
@@ -65,6 +90,10 @@ export function parsePreviewArgs(argv: string[]): PreviewOptions {
         verbose: { type: "boolean", default: false },
         cost: { type: "boolean", default: false },
         "policy-config": { type: "string" },
+        base: { type: "string" },
+        "json-file": { type: "string" },
+        sarif: { type: "string" },
+        "cost-only": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -93,8 +122,12 @@ export function parsePreviewArgs(argv: string[]): PreviewOptions {
     program,
     verbose: v.verbose ?? false,
     help: false,
-    cost: v.cost ?? false,
+    cost: (v.cost ?? false) || (v["cost-only"] ?? false),
     policyConfig: v["policy-config"] ? path.resolve(v["policy-config"]) : undefined,
+    base: v.base,
+    jsonFile: v["json-file"] ? path.resolve(v["json-file"]) : undefined,
+    sarif: v.sarif ? path.resolve(v.sarif) : undefined,
+    costOnly: v["cost-only"] ?? false,
   };
 }
 
@@ -134,16 +167,7 @@ export function previewJson(run: ProgramRun, policy?: PolicyEvaluation): Record<
   return {
     project: run.project,
     stack: run.stack,
-    resources: run.resources.map((r) => ({
-      type: r.type,
-      name: r.name,
-      urn: r.urn,
-      parent: r.parent || null,
-      custom: r.custom,
-      dependencies: r.dependencies,
-      inputs: r.inputs,
-      outputs: r.outputs,
-    })),
+    ...planDocument(run),
     outputs: run.outputs,
     ...policyJson,
   };
@@ -155,13 +179,15 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   try {
     options = parsePreviewArgs(argv);
   } catch (err) {
-    io.err(`error: ${(err as Error).message}`);
-    return 2;
+    return reportError(err, { json: argv.includes("--json"), verbose: false }, io);
   }
   if (options.help) {
     io.out(USAGE);
     return 0;
   }
+  const style = io === processIo ? styleFor(process.stdout) : plainStyle;
+  const baseAbort = new AbortController();
+  let basePreview: Promise<BasePreview> | undefined;
   try {
     const stackConfig = loadStackConfig(PROJECT_ROOT, options.stack);
     // Loaded only for --cost: every preview pays for what it imports.
@@ -169,6 +195,17 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     const costAssumptions = cost?.loadCostAssumptions(stackConfig);
     // A bad policy config fails here, before the program runs.
     const policies = await preparePolicies(options.stack, { configFile: options.policyConfig });
+    // The base previews in a child process while this one runs the change's program.
+    basePreview = options.base
+      ? runBasePreview({
+          ref: options.base,
+          stack: options.stack,
+          cost: options.cost,
+          projectRoot: PROJECT_ROOT,
+          signal: baseAbort.signal,
+        })
+      : undefined;
+    basePreview?.catch(() => undefined); // awaited below; never an unhandled rejection
     const started = process.hrtime.bigint();
     let run: ProgramRun;
     try {
@@ -184,47 +221,48 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
     const policy = await policies.evaluate(run, stackConfig).finally(() => policies.close());
     const exitCode = mandatoryViolations(policy).length > 0 ? 1 : 0;
+    const estimate =
+      cost && costAssumptions ? cost.costForRun(run, stackConfig, costAssumptions) : undefined;
+    const result: PreviewResult = { run, policy, cost: estimate, base: await basePreview };
+    const comparison = compare(result);
+    const document = withComparison(previewJson(run, policy), result, comparison);
 
+    if (options.jsonFile)
+      fs.writeFileSync(options.jsonFile, `${JSON.stringify(document, null, 2)}\n`);
+    if (options.sarif) writeSarif(options.sarif, run, policy, PROJECT_ROOT);
     if (options.json) {
-      const estimate =
-        cost && costAssumptions ? { cost: cost.costForRun(run, stackConfig, costAssumptions) } : {};
-      io.out(JSON.stringify({ ...previewJson(run, policy), ...estimate }, null, 2));
+      io.out(JSON.stringify(document, null, 2));
+      return exitCode;
+    }
+    if (options.costOnly && estimate && cost) {
+      io.out(comparison?.cost ? renderCostDelta(comparison.cost.delta, options.base ?? "") : "");
+      io.out(cost.renderCostReport(estimate));
       return exitCode;
     }
     const programLabel = path.relative(process.cwd(), options.program) || options.program;
     io.out(
       `Previewing stack ${run.project}/${run.stack} offline (${programLabel}, mock runtime)\n`,
     );
-    io.out(renderTree(run));
-    io.out("\nResources by type:");
-    io.out(renderCounts(run));
-    if (Object.keys(run.outputs).length > 0) {
-      io.out("\nOutputs:");
-      io.out(renderOutputs(run));
+    if (comparison) {
+      io.out(renderComparison(comparison, style));
+    } else {
+      io.out(renderTree(run));
+      io.out(`\n${renderSummary(run, style)}`);
+      if (Object.keys(run.outputs).length > 0) {
+        io.out("\nOutputs:");
+        io.out(renderOutputs(run));
+      }
+      if (cost && estimate) io.out(`\n${cost.renderCostReport(estimate)}`);
     }
-    if (cost && costAssumptions)
-      io.out(`\n${cost.renderCostReport(cost.costForRun(run, stackConfig, costAssumptions))}`);
     io.out(`\n${renderPolicyReport(policy)}`);
     io.out(
       `\nProgram ran in ${(elapsedMs / 1000).toFixed(2)} s under mocks; policies in ${(policy.durationMs / 1000).toFixed(2)} s.`,
     );
     return exitCode;
   } catch (err) {
-    if (
-      err instanceof StackConfigError ||
-      err instanceof UsageError ||
-      err instanceof PolicyConfigError
-    ) {
-      io.err(`error: ${err.message}`);
-    } else if (err instanceof ProgramError) {
-      io.err(`error: the program failed: ${err.message}`);
-      if (options.verbose && err.cause instanceof Error)
-        io.err(err.cause.stack ?? String(err.cause));
-    } else {
-      io.err(`error: ${(err as Error).message ?? String(err)}`);
-      if (options.verbose && err instanceof Error) io.err(err.stack ?? "");
-    }
-    return 2;
+    baseAbort.abort();
+    await basePreview?.catch(() => undefined);
+    return reportError(err, options, io);
   }
 }
 

@@ -19,6 +19,7 @@ const SECTIONS: Array<() => Promise<BenchSection>> = [
   async () => (require("./preview") as typeof import("./preview")).section,
   async () => (require("../policy/bench") as typeof import("../policy/bench")).section,
   async () => (require("./handlers") as typeof import("./handlers")).section,
+  async () => (require("./base") as typeof import("./base")).section,
 ];
 
 async function main(): Promise<void> {

@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { PolicyEvaluation } from "../policy/evaluate";
 import type { ProgramRun } from "./run-program";
+import { originalPosition } from "./source-map";
 
 export const SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -49,7 +50,8 @@ export function declarationOf(
   const file = pos.uri.startsWith("file://") ? new URL(pos.uri).pathname : pos.uri;
   const rel = path.relative(root, file);
   if (rel.startsWith("..") || path.isAbsolute(rel)) return undefined;
-  return { file: rel.split(path.sep).join("/"), line: pos.line, column: pos.column };
+  const { line, column } = originalPosition(file, pos.line, pos.column);
+  return { file: rel.split(path.sep).join("/"), line, column };
 }
 
 export function sarifReport(

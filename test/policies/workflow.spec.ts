@@ -48,6 +48,7 @@ describe("the pull-request workflow", () => {
     assert.match(script, /--sarif "policy-\$STACK\.sarif"/);
     assert.match(script, /gh pr comment/);
     const upload = job.steps.find((s) => s.uses?.startsWith("github/codeql-action/upload-sarif@"));
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not JS.
     assert.equal(upload?.with?.sarif_file, "policy-${{ matrix.stack }}.sarif");
   });
 

@@ -111,7 +111,16 @@ describe("npm run preview (the program's side)", () => {
         { cwd: PROJECT_ROOT, encoding: "utf8" },
       );
       assert.equal(result.status, 2, result.stderr);
-      assert.equal(result.stderr, "error: the program failed: boom after resources\n");
+      // One error, at the TypeScript line that threw (not the transformed JavaScript's), with
+      // its code frame, and no stack trace without --verbose.
+      const lines = result.stderr.trimEnd().split("\n");
+      assert.equal(
+        lines[0],
+        `error: the program failed: boom after resources (at ${program}:3:7)`,
+        result.stderr,
+      );
+      assert.match(result.stderr, /^> 3 \| throw new Error\("boom after resources"\);$/m);
+      assert.doesNotMatch(result.stderr, /^\s+at /m);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

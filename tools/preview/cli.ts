@@ -5,7 +5,7 @@ import { mandatoryViolations, type PolicyEvaluation, preparePolicies } from "../
 import { renderPolicyReport } from "../policy/report";
 import { type BasePreview, runBasePreview } from "./base";
 import { renderCostDelta } from "./diff-report";
-import { reportError } from "./errors";
+import { locateProgramError, reportError } from "./errors";
 import { plainStyle, styleFor } from "./format";
 import {
   compare,
@@ -20,6 +20,7 @@ import { renderTree } from "./report";
 import { type ProgramRun, runProgram } from "./run-program";
 import { writeSarif } from "./sarif";
 import { loadStackConfig } from "./stack-config";
+import { typeCheckProgram } from "./typecheck";
 
 const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 const DEFAULT_PROGRAM = path.join(PROJECT_ROOT, "infra", "index.ts");
@@ -44,6 +45,8 @@ Options:
   --cost                 add a monthly cost estimate (us-east-1 list prices, usage from
                          huntaze-api:costAssumptions in the stack config)
   --cost-only            print only the cost estimate (implies --cost)
+  --typecheck            type-check the program first (TypeScript errors with file:line:column
+                         and code frame; takes seconds: the preview itself only transpiles)
   --verbose              print stack traces on errors
   -h, --help             show this help
 
@@ -74,6 +77,7 @@ export interface PreviewOptions {
   /** Where to write the SARIF report (`--sarif`). */
   sarif?: string;
   costOnly?: boolean;
+  typecheck?: boolean;
 }
 
 export function parsePreviewArgs(argv: string[]): PreviewOptions {
@@ -94,6 +98,7 @@ export function parsePreviewArgs(argv: string[]): PreviewOptions {
         "json-file": { type: "string" },
         sarif: { type: "string" },
         "cost-only": { type: "boolean", default: false },
+        typecheck: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -128,6 +133,7 @@ export function parsePreviewArgs(argv: string[]): PreviewOptions {
     jsonFile: v["json-file"] ? path.resolve(v["json-file"]) : undefined,
     sarif: v.sarif ? path.resolve(v.sarif) : undefined,
     costOnly: v["cost-only"] ?? false,
+    typecheck: v.typecheck ?? false,
   };
 }
 
@@ -190,6 +196,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   let basePreview: Promise<BasePreview> | undefined;
   try {
     const stackConfig = loadStackConfig(PROJECT_ROOT, options.stack);
+    if (options.typecheck) typeCheckProgram(options.program, PROJECT_ROOT);
     // Loaded only for --cost: every preview pays for what it imports.
     const cost = options.cost ? (require("../cost") as typeof import("../cost")) : undefined;
     const costAssumptions = cost?.loadCostAssumptions(stackConfig);
@@ -216,7 +223,9 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       });
     } catch (err) {
       policies.close();
-      throw err;
+      throw await locateProgramError(err, () =>
+        runProgram({ programFile: options.program, stackConfig, stackTraces: true }),
+      );
     }
     const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
     const policy = await policies.evaluate(run, stackConfig).finally(() => policies.close());

@@ -6,11 +6,13 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { SCHEMA_VERSION } from "./output";
+import { mapStack, originalPosition } from "./source-map";
 
 export type ErrorKind =
   | "usage"
   | "stack-config"
   | "policy-config"
+  | "compile"
   | "program"
   | "base"
   | "internal";
@@ -75,7 +77,7 @@ function programFrame(stack: string | undefined): ErrorLocation | undefined {
     const m = /\(?((?:\/|[A-Za-z]:\\)[^():]+\.[cm]?tsx?):(\d+):(\d+)\)?$/.exec(line.trim());
     if (!m?.[1] || m[1].includes(`${path.sep}node_modules${path.sep}`)) continue;
     if (m[1].includes(`${path.sep}tools${path.sep}`)) continue;
-    return { file: m[1], line: Number(m[2]), column: Number(m[3]) };
+    return { file: m[1], ...originalPosition(m[1], Number(m[2]), Number(m[3])) };
   }
   return undefined;
 }
@@ -89,6 +91,19 @@ export function describeError(err: unknown): DescribedError {
     return { kind: "policy-config", message, problems: [message] };
   }
   if (named(err, "BasePreviewError")) return { kind: "base", message, problems: [message] };
+  if (named(err, "TypeCheckError")) {
+    const t = err as Error & {
+      diagnostics: string;
+      first?: { file: string; line: number; column: number };
+    };
+    return {
+      kind: "compile",
+      message,
+      problems: [message],
+      location: t.first ? { ...t.first, file: path.resolve(t.first.file) } : undefined,
+      frame: t.diagnostics.trimEnd(),
+    };
+  }
   if (named(err, "ProgramError")) {
     const cause = (err as Error & { cause?: unknown }).cause;
     // The program read its stack config and rejected it: a config error, not a program failure.
@@ -108,15 +123,16 @@ export function describeError(err: unknown): DescribedError {
           : e.text,
       );
       return {
-        kind: "program",
+        kind: "compile",
         message: `syntax error: ${problems[0]}`,
         problems,
         location,
         frame: codeFrame(location.file, location.line, location.column),
       };
     }
-    const stack = cause instanceof Error ? cause.stack : undefined;
-    const location = programFrame(stack);
+    const raw = cause instanceof Error ? cause.stack : undefined;
+    const location = programFrame(raw);
+    const stack = raw ? mapStack(raw) : undefined;
     return {
       kind: "program",
       message,
@@ -138,6 +154,7 @@ const HEADINGS: Record<ErrorKind, string> = {
   usage: "error",
   "stack-config": "error: stack config",
   "policy-config": "error: policy config",
+  compile: "error: the program does not compile",
   program: "error: the program failed",
   base: "error",
   internal: "error",
@@ -151,7 +168,7 @@ export function renderError(d: DescribedError, verbose: boolean): string {
     for (const p of d.problems) lines.push(`  - ${p}`);
   } else {
     const where =
-      d.location && d.kind === "program" && !d.message.startsWith("syntax error")
+      d.location && d.kind === "program"
         ? ` (at ${relative(d.location.file)}:${d.location.line}:${d.location.column})`
         : "";
     lines.push(`${HEADINGS[d.kind]}: ${d.message}${where}`);
@@ -169,9 +186,7 @@ export function reportError(
 ): number {
   const d = describeError(err);
   if (options.json || options.jsonFile) {
-    const location = d.location
-      ? { ...d.location, file: path.relative(process.cwd(), d.location.file) || d.location.file }
-      : undefined;
+    const location = d.location ? { ...d.location, file: relative(d.location.file) } : undefined;
     const doc = JSON.stringify(
       {
         schemaVersion: SCHEMA_VERSION,
@@ -195,4 +210,27 @@ export function reportError(
   }
   io.err(renderError(d, options.verbose));
   return 2;
+}
+
+/**
+ * A program error without a location: the preview runs programs without JavaScript stack traces
+ * (capturing one per resource output costs ~80 % more run time), so a `throw` in the program has
+ * no frames. Only then, the program runs once more with stack traces to find the line; the error
+ * of that run is returned when it has one, else the original.
+ */
+export async function locateProgramError(
+  err: unknown,
+  rerun: () => Promise<unknown>,
+): Promise<unknown> {
+  const d = describeError(err);
+  if (d.kind !== "program" || d.location) return err;
+  try {
+    await rerun();
+  } catch (again) {
+    const located = describeError(again);
+    if (located.kind === "program" && located.location && located.message === d.message) {
+      return again;
+    }
+  }
+  return err;
 }

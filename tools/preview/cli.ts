@@ -244,7 +244,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       return exitCode;
     }
     if (options.costOnly && estimate && cost) {
-      io.out(comparison?.cost ? renderCostDelta(comparison.cost.delta, options.base ?? "") : "");
+      if (comparison?.cost)
+        io.out(`${renderCostDelta(comparison.cost.delta, options.base ?? "")}\n`);
       io.out(cost.renderCostReport(estimate));
       return exitCode;
     }

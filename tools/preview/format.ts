@@ -3,7 +3,6 @@
  * unknown values as `output<string>`, one summary line (`+ 113 to create`), colour on a
  * terminal only.
  */
-import { styleText } from "node:util";
 
 /** What the run's plain JSON holds where the engine would not know a value yet. */
 export const UNKNOWN_TEXT = "[unknown]";
@@ -14,6 +13,20 @@ export const UNKNOWN_DISPLAY = "output<string>";
 export const COLUMNS = 100;
 
 export type Colour = "green" | "red" | "yellow" | "magenta" | "cyan" | "bold" | "dim";
+
+/**
+ * SGR codes. Not util.styleText: from Node 22 it also checks the stream and the environment
+ * itself, and this decides once, from the stream the report goes to.
+ */
+const ANSI: Record<Colour, number> = {
+  green: 32,
+  red: 31,
+  yellow: 33,
+  magenta: 35,
+  cyan: 36,
+  bold: 1,
+  dim: 2,
+};
 
 export interface Style {
   paint(colour: Colour, text: string): string;
@@ -29,7 +42,7 @@ export function styleFor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = p
     (env.NO_COLOR === undefined || env.NO_COLOR === "") &&
     env.TERM !== "dumb";
   return {
-    paint: (colour, text) => (enabled ? styleText(colour, text) : text),
+    paint: (colour, text) => (enabled ? `\x1b[${ANSI[colour]}m${text}\x1b[0m` : text),
   };
 }
 

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -155,6 +155,31 @@ describe("npm run preview -- --base <ref>", function () {
     assert.match(result.stdout, /^Resources: ~ 1 to update, \d+ unchanged$/m);
     assert.match(result.stdout, /^Monthly cost: \$[\d,.]+ \(\+\$[\d,.]+ against main: /m);
     assert.doesNotMatch(result.stdout, /^ {2}[+-]/m, "nothing created or deleted");
+  });
+
+  it("removes the base's checkout when interrupted with Ctrl-C (SIGINT) and exits 130", async () => {
+    const child = spawn(
+      process.execPath,
+      ["tools/bin/ts-run.js", "tools/preview/cli.ts", "--stack", "prod", "--base", "main"],
+      { cwd: repo, env: { ...process.env, TMPDIR: tmp }, stdio: "ignore" },
+    );
+    const exited = new Promise<number | null>((resolve) =>
+      child.on("exit", (code) => resolve(code)),
+    );
+    // Interrupt once the checkout exists (its cli.ts is extracted: the base is being prepared).
+    const deadline = Date.now() + 60_000;
+    let checkout: string | undefined;
+    while (!checkout && Date.now() < deadline) {
+      checkout = fs
+        .readdirSync(tmp)
+        .map((d) => path.join(tmp, d))
+        .find((d) => fs.existsSync(path.join(d, "tools", "preview", "cli.ts")));
+      if (!checkout) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(checkout, "the base's checkout appeared");
+    child.kill("SIGINT");
+    assert.equal(await exited, 130);
+    assert.deepEqual(fs.readdirSync(tmp), [], "nothing left in the temp dir");
   });
 
   it("fails with exit 2 naming the ref when it does not exist, leaving nothing behind", () => {

@@ -121,6 +121,11 @@ export function parsePreviewArgs(argv: string[]): PreviewOptions {
   if (!v.stack) throw new UsageError("missing --stack <name> (e.g. --stack prod)");
   const program = v.program ? path.resolve(v.program) : DEFAULT_PROGRAM;
   if (!fs.existsSync(program)) throw new UsageError(`--program ${v.program}: no such file`);
+  if (v.base !== undefined && v.program) {
+    throw new UsageError(
+      "--base compares the project's program (infra/index.ts) at two git refs; it does not take --program",
+    );
+  }
   return {
     stack: v.stack,
     json: v.json ?? false,

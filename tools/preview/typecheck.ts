@@ -7,6 +7,7 @@
  * preview itself; `npm run typecheck` checks infra/ in `npm test` and in the pull-request job.
  */
 import * as path from "node:path";
+import { stripVTControlCharacters } from "node:util";
 import type * as TS from "typescript";
 
 /** The program has type errors: exit code 2. */
@@ -64,7 +65,7 @@ export function typeCheckProgram(programFile: string, projectRoot: string): void
     };
   }
   throw new TypeCheckError(
-    ts.formatDiagnosticsWithColorAndContext(diagnostics, host).replace(/\x1b\[[0-9;]*m/g, ""),
+    stripVTControlCharacters(ts.formatDiagnosticsWithColorAndContext(diagnostics, host)),
     diagnostics.length,
     first,
   );

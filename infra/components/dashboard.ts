@@ -44,6 +44,28 @@ export function widgetMetrics(definition: AlarmDefinition): WidgetMetric[] {
 }
 
 /**
+ * Metrics graphed beside an alarm's signal to split it. API Gateway's `Latency` is its own
+ * overhead plus `IntegrationLatency` (the Lambda function): the two on one graph tell which one
+ * is slow (docs/RUNBOOK.md#api-latency-p95).
+ */
+export function companionMetrics(definition: AlarmDefinition): WidgetMetric[] {
+  const { signal } = definition;
+  if (
+    "metric" in signal &&
+    signal.metric.namespace === "AWS/ApiGateway" &&
+    signal.metric.metricName === "Latency"
+  ) {
+    return [
+      metricLine(
+        { ...signal.metric, metricName: "IntegrationLatency" },
+        { label: `IntegrationLatency ${signal.metric.stat} (the Lambda integration)` },
+      ),
+    ];
+  }
+  return [];
+}
+
+/**
  * A CloudWatch dashboard graphing exactly what the alarms watch (same metrics, statistics,
  * periods and math), with each alarm's threshold drawn, and the alarms' current states on top.
  */
@@ -98,7 +120,7 @@ export class Dashboard extends pulumi.ComponentResource {
             view: "timeSeries",
             region: args.region,
             period: definition.evaluation.periodSeconds,
-            metrics: widgetMetrics(definition),
+            metrics: [...widgetMetrics(definition), ...companionMetrics(definition)],
             annotations: {
               horizontal: [{ label: "alarm threshold", value: definition.threshold }],
             },

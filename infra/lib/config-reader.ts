@@ -336,6 +336,20 @@ export class ConfigReader {
     const prefix = `${this.source.project}:`;
     const known = [...this.consumed].filter((k) => k.startsWith(prefix));
     for (const key of Object.keys(this.source.values).sort()) {
+      const namespace = key.slice(0, Math.max(0, key.indexOf(":")));
+      // A namespace one or two typos from the project's (`huntaze-apii:`) is nobody's: Pulumi
+      // would pass it to no program or provider, and the setting would silently not apply.
+      if (
+        namespace &&
+        namespace !== this.source.project &&
+        editDistance(namespace, this.source.project) <= 2
+      ) {
+        const fixed = `${prefix}${key.slice(namespace.length + 1)}`;
+        this.problem(
+          `${key} is in namespace "${namespace}", not this project's; did you mean ${fixed}?`,
+        );
+        continue;
+      }
       if (!key.startsWith(prefix) || this.consumed.has(key)) continue;
       const hint = closest(key, known);
       this.problem(`${key} is not a known key${hint ? `; did you mean ${hint}?` : ""}`);

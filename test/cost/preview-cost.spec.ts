@@ -21,16 +21,32 @@ describe("npm run preview -- --cost", () => {
   it("appends the estimate with its total, assumptions and unpriced resources to the plan", async () => {
     const { code, out, err } = await preview(["--stack", "prod", "--cost", "--program", FIXTURE]);
     assert.notEqual(code, 2, err);
+    // Total first, then the detail.
     assert.match(
       out,
-      /Monthly cost estimate for huntaze-api\/prod: us-east-1 list prices as of \d{4}-\d{2}-\d{2}/,
+      /Monthly cost estimate for huntaze-api\/prod: \$[\d,]+\.\d\d\nus-east-1 list prices as of \d{4}-\d{2}-\d{2}/,
     );
     assert.match(out, /\n {2}Total\s+\$[\d,]+\.\d\d\n/);
+    const estimate = out.slice(out.indexOf("Monthly cost estimate"), out.indexOf("Policy pack"));
+    for (const line of estimate.split("\n")) assert.ok(line.length <= 100, line);
     assert.match(
       out,
       /Usage assumptions \(override with huntaze-api:costAssumptions in Pulumi\.prod\.yaml/,
     );
     assert.match(out, /Not priced \(\d+\)[\s\S]*aws:dynamodb\/table:Table\s+sessions/);
+  });
+
+  it("--cost-only prints the estimate alone", async () => {
+    const { code, out, err } = await preview([
+      "--stack",
+      "prod",
+      "--cost-only",
+      "--program",
+      FIXTURE,
+    ]);
+    assert.notEqual(code, 2, err);
+    assert.match(out, /^Monthly cost estimate for huntaze-api\/prod: \$[\d,]+\.\d\d\n/);
+    assert.doesNotMatch(out, /pulumi:pulumi:Stack|Policy pack/);
   });
 
   it("adds a `cost` member to --json with line items and the total", async () => {

@@ -131,6 +131,16 @@ const AWS_COMMANDS: Record<string, Record<string, string[]>> = {
     ],
   },
   pi: {
+    "get-resource-metrics": [
+      "--service-type",
+      "--identifier",
+      "--metric-queries",
+      "--start-time",
+      "--end-time",
+      "--period-in-seconds",
+      "--period-alignment",
+      "--max-results",
+    ],
     "describe-dimension-keys": [
       "--service-type",
       "--identifier",

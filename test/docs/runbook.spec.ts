@@ -105,6 +105,54 @@ describe("docs/RUNBOOK.md and the alarms", () => {
     }
   });
 
+  it("gives every alarm an immediate mitigation and an escalation line", () => {
+    const text = runbook.text;
+    for (const id of RUNBOOK_SECTIONS) {
+      const start = text.indexOf(`\n## ${id}\n`);
+      const next = text.indexOf("\n## ", start + 1);
+      const section = text.slice(start, next < 0 ? undefined : next);
+      assert.match(section, /\n\*\*Mitigate now\.\*\* \S/, `## ${id} lacks **Mitigate now.**`);
+      assert.match(section, /\n\*\*Escalate\.\*\* \S/, `## ${id} lacks **Escalate.**`);
+    }
+  });
+
+  it("takes relative time windows in its commands, never a fixed date and time", () => {
+    const commands = runbook.blocks.flatMap((b) => b.lines);
+    const windows = commands.filter((l) => l.includes("--start-time"));
+    assert.ok(windows.length > 3, "the runbook has time-windowed commands");
+    for (const line of commands) {
+      assert.doesNotMatch(line, /\d{4}-\d\d-\d\dT\d\d:\d\d/, line);
+    }
+    for (const line of windows) {
+      assert.match(line, /--start-time "\$\(date -u -d '-[^']+' \+%FT%TZ\)"/, line);
+    }
+  });
+
+  it("diagnoses the database without a connection into the private VPC", () => {
+    const commands = runbook.blocks.flatMap((b) => b.lines).join("\n");
+    assert.match(commands, /aws pi get-resource-metrics [^\n]*db\.sql_tokenized/);
+    assert.doesNotMatch(commands, /DATABASE_URL=/);
+  });
+
+  it("compares only signals the dashboard graphs: IntegrationLatency beside the API's Latency", () => {
+    for (const [stack, run] of runs) {
+      const dashboard = run.resources.find((r) => r.type === "aws:cloudwatch/dashboard:Dashboard");
+      const body = JSON.parse(String(dashboard?.inputs.dashboardBody)) as {
+        widgets: Array<{ properties: { metrics?: unknown[][] } }>;
+      };
+      const latency = body.widgets.find((w) =>
+        (w.properties.metrics ?? []).some((m) => m[1] === "Latency"),
+      );
+      const names = (latency?.properties.metrics ?? []).map((m) => m[1]);
+      assert.deepEqual(names, ["Latency", "IntegrationLatency"], stack);
+      const [own, integration] = latency!.properties.metrics!;
+      assert.deepEqual(own!.slice(2, -1), integration!.slice(2, -1), "same API and stage");
+    }
+    for (const metric of runbook.text.matchAll(/`(\w*Latency)` (?:and|on)/g)) {
+      assert.ok(["Latency", "IntegrationLatency"].includes(metric[1]!), metric[0]);
+    }
+  });
+
   it("resolves every RUNBOOK.md#<section> the tools and the program print", () => {
     const sources: string[] = [];
     const walk = (dir: string) => {

@@ -66,13 +66,29 @@ describe("npm run preview (the program's side)", () => {
     );
   });
 
-  it("--stack staging prints the tree by parent and the count by type", async () => {
+  it("--stack staging prints the tree by parent and one Pulumi-style summary line", async () => {
     const result = await preview("--stack", "staging");
     assert.equal(result.code, 0, result.err);
     assert.match(result.out, /^\+ pulumi:pulumi:Stack\s+huntaze-api-staging$/m);
     assert.match(result.out, /^ {2}\+ huntaze:aws:Function\s+api$/m);
-    assert.match(result.out, /^ {4}\+ aws:lambda:Function\s+api-function$/m);
-    assert.match(result.out, /Resources by type:\n(.|\n)*aws:cloudwatch:MetricAlarm\s+20\n/);
+    // The same type token as --json, the policy report and SARIF.
+    assert.match(result.out, /^ {4}\+ aws:lambda\/function:Function\s+api-function$/m);
+    const tree = result.out.split("\n").filter((l) => /^\s*\+ /.test(l)).length;
+    // One count everywhere: the tree's lines (stack included) + the default aws provider.
+    const summary =
+      /^Resources: \+ (\d+) to create \((\d+) declared by the program, the stack, the default aws provider\)$/m.exec(
+        result.out,
+      );
+    assert.ok(summary, result.out.slice(-3000));
+    assert.equal(Number(summary[1]), tree + 1);
+    assert.equal(Number(summary[2]), tree - 1);
+    assert.match(result.out, new RegExp(`over ${summary[1]} resources`));
+    assert.doesNotMatch(result.out, /Resources by type/);
+    // Long lists wrap within 100 columns.
+    for (const line of result.out.split("\n")) {
+      if (line.includes("alarmNames") || line.startsWith("               huntaze-api-staging"))
+        assert.ok(line.length <= 100, line);
+    }
   });
 
   it("exits 2 with one line, no stack trace, when the program throws after declaring resources", async () => {
@@ -96,7 +112,16 @@ describe("npm run preview (the program's side)", () => {
         { cwd: PROJECT_ROOT, encoding: "utf8" },
       );
       assert.equal(result.status, 2, result.stderr);
-      assert.equal(result.stderr, "error: the program failed: boom after resources\n");
+      // One error, at the TypeScript line that threw (not the transformed JavaScript's), with
+      // its code frame, and no stack trace without --verbose.
+      const lines = result.stderr.trimEnd().split("\n");
+      assert.equal(
+        lines[0],
+        `error: the program failed: boom after resources (at ${program}:3:7)`,
+        result.stderr,
+      );
+      assert.match(result.stderr, /^> 3 \| throw new Error\("boom after resources"\);$/m);
+      assert.doesNotMatch(result.stderr, /^\s+at /m);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -130,7 +155,8 @@ describe("npm run preview (the program's side)", () => {
       assert.equal(result.code, 2);
       assert.equal(
         result.err,
-        `error: the program failed: huntaze-api:samplingRate must be a number in [0, 1] (Pulumi.${stack}.yaml)`,
+        // A config error, worded as one: the program never declared a resource.
+        `error: stack config: huntaze-api:samplingRate must be a number in [0, 1] (Pulumi.${stack}.yaml)`,
       );
       assert.equal(result.out, "");
     });

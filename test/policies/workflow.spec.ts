@@ -39,6 +39,19 @@ describe("the pull-request workflow", () => {
     assert.match(script, /exit "\$code"/);
   });
 
+  it("posts what the change does against the base branch and uploads the findings as SARIF", () => {
+    const job = doc.jobs["offline-preview"];
+    const checkout = job.steps.find((s) => s.uses?.startsWith("actions/checkout@"));
+    assert.equal(checkout?.with?.["fetch-depth"], 0, "--base needs the base's commits");
+    const script = runs(job);
+    assert.match(script, /--base "\$BASE_REF" --cost/);
+    assert.match(script, /--sarif "policy-\$STACK\.sarif"/);
+    assert.match(script, /gh pr comment/);
+    const upload = job.steps.find((s) => s.uses?.startsWith("github/codeql-action/upload-sarif@"));
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not JS.
+    assert.equal(upload?.with?.sarif_file, "policy-${{ matrix.stack }}.sarif");
+  });
+
   it("runs the real pulumi preview of prod with the pack only when credentials exist", () => {
     const job = doc.jobs["pulumi-preview"];
     assert.equal(job.if, "needs.credentials.outputs.available == 'true'");

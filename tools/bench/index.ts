@@ -20,6 +20,7 @@ const SECTIONS: Array<() => Promise<BenchSection>> = [
   async () => (require("../policy/bench") as typeof import("../policy/bench")).section,
   async () => (require("./handlers") as typeof import("./handlers")).section,
   async () => (require("./capacity") as typeof import("./capacity")).section,
+  async () => (require("./base") as typeof import("./base")).section,
 ];
 
 async function main(): Promise<void> {

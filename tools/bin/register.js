@@ -13,15 +13,20 @@ const cacheDir = path.join(root, ".build", "ts-cache");
 let esbuild;
 let esbuildVersion;
 
-function compile(module, filename) {
-  const source = fs.readFileSync(filename, "utf8");
-  const options = {
+/** The transform options of a file; tools/preview/source-map.ts maps positions back with them. */
+function transformOptions(filename) {
+  return {
     loader: filename.endsWith(".tsx") ? "tsx" : "ts",
     format: "cjs",
     target: "node20",
     sourcefile: filename,
     sourcemap: process.env.HUNTAZE_SOURCEMAPS === "1" ? "inline" : false,
   };
+}
+
+function compile(module, filename) {
+  const source = fs.readFileSync(filename, "utf8");
+  const options = transformOptions(filename);
   esbuildVersion ??= require("esbuild/package.json").version;
   const key = crypto
     .createHash("sha256")
@@ -56,3 +61,5 @@ for (const ext of [".ts", ".tsx", ".cts"]) {
     return compile(module, filename);
   };
 }
+
+module.exports = { transformOptions };

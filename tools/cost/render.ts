@@ -19,36 +19,69 @@ function quantity(n: number): string {
   return Number(n.toPrecision(3)).toString();
 }
 
-/** The estimate as text: line items, total, assumptions, what is not priced, and why. */
+/** Width of the report: a PR comment, a job summary, a 100-column terminal. */
+const WIDTH = 100;
+
+/**
+ * `text` wrapped at WIDTH after `lead` (default: `indent` spaces) on the first line, the other
+ * lines indented by `indent` spaces. A word longer than the width stays whole.
+ */
+function wrap(text: string, indent: number, lead = " ".repeat(indent)): string[] {
+  const lines: string[] = [];
+  let line = "";
+  let pad = lead;
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && pad.length + line.length + 1 + word.length > WIDTH) {
+      lines.push(`${pad}${line}`);
+      line = word;
+      pad = " ".repeat(indent);
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(`${pad}${line}`);
+  return lines;
+}
+
+/**
+ * The estimate as text, total first: the total, the cost per service, then each line item
+ * (amount, what, quantity × unit price), the assumptions, what is not priced, and why. Every
+ * line fits 100 columns.
+ */
 export function renderCostReport(report: CostReport): string {
-  const rows = report.lineItems.map((i) => ({
-    service: i.service,
-    item: `${i.item}${i.confirmed ? "" : " †"}`,
-    detail: `${quantity(i.quantity)} ${i.unit} × ${unitPrice(i.unitUsd)}${i.note ? `; ${i.note}` : ""}`,
-    monthly: usd(i.monthlyUsd),
-  }));
-  const w = {
-    service: Math.max(7, ...rows.map((r) => r.service.length)),
-    item: Math.max(4, ...rows.map((r) => r.item.length)),
-    monthly: Math.max(9, ...rows.map((r) => r.monthly.length), usd(report.totalMonthlyUsd).length),
-  };
-  const line = (a: string, b: string, d: string) =>
-    `  ${a.padEnd(w.service)}  ${b.padEnd(w.item)}  ${d.padStart(w.monthly)}`;
+  const byService = new Map<string, number>();
+  for (const i of report.lineItems) {
+    byService.set(i.service, (byService.get(i.service) ?? 0) + i.monthlyUsd);
+  }
+  const services = [...byService.entries()].sort((a, b) => b[1] - a[1]);
+  const sw = Math.max(5, ...services.map(([s]) => s.length));
+  const mw = Math.max(
+    ...[...services.map(([, v]) => v), report.totalMonthlyUsd].map((v) => usd(v).length),
+  );
   const out: string[] = [
-    `Monthly cost estimate for ${report.project}/${report.stack}: ${report.priceRegion} list prices as of ${report.pricesAsOf} (tools/cost/prices.ts).`,
-    "An estimate from the resources the program registers and the usage assumptions below, not a quote.",
+    `Monthly cost estimate for ${report.project}/${report.stack}: ${usd(report.totalMonthlyUsd)}`,
+    ...wrap(
+      `${report.priceRegion} list prices as of ${report.pricesAsOf} (tools/cost/prices.ts); an estimate from the resources the program registers and the usage assumptions below, not a quote.`,
+      0,
+    ),
     "",
-    line("Service", "Item (quantity × unit price below)", "USD/month"),
-    line("-".repeat(w.service), "-".repeat(w.item), "-".repeat(w.monthly)),
-    ...rows.flatMap((r) => [
-      line(r.service, r.item, r.monthly),
-      `  ${" ".repeat(w.service)}    ${r.detail}`,
-    ]),
-    line("", "", "-".repeat(w.monthly)),
-    line("Total", "", usd(report.totalMonthlyUsd)),
+    ...services.map(([service, total]) => `  ${service.padEnd(sw)}  ${usd(total).padStart(mw)}`),
+    `  ${"Total".padEnd(sw)}  ${usd(report.totalMonthlyUsd).padStart(mw)}`,
     "",
-    `Usage assumptions (override with ${report.assumptionsSource}; * = default):`,
+    "Line items (USD/month; quantity × unit price; † = price not re-confirmed):",
   ];
+  const aw = Math.max(...report.lineItems.map((i) => usd(i.monthlyUsd).length));
+  for (const i of report.lineItems) {
+    const amount = usd(i.monthlyUsd).padStart(aw);
+    out.push(
+      ...wrap(`${i.service}: ${i.item}${i.confirmed ? "" : " †"}`, aw + 4, `  ${amount}  `),
+      ...wrap(
+        `${quantity(i.quantity)} ${i.unit} × ${unitPrice(i.unitUsd)}${i.note ? `; ${i.note}` : ""}`,
+        aw + 6,
+      ),
+    );
+  }
+  out.push("", `Usage assumptions (override with ${report.assumptionsSource}; * = default):`);
   const keys = Object.keys(DEFAULT_COST_ASSUMPTIONS) as Array<
     keyof typeof DEFAULT_COST_ASSUMPTIONS
   >;
@@ -59,15 +92,16 @@ export function renderCostReport(report: CostReport): string {
   }
   if (report.notPriced.length) {
     out.push("", `Not priced (${report.notPriced.length}) — add them to tools/cost/prices.ts:`);
-    for (const r of report.notPriced) out.push(`  ${r.type}  ${r.name}: ${r.reason}`);
+    for (const r of report.notPriced)
+      out.push(...wrap(`${r.type}  ${r.name}: ${r.reason}`, 4, "  "));
   }
   if (report.free.length) {
     out.push("", "No charge of their own:");
-    for (const f of report.free) out.push(`  ${f.type} ×${f.count}: ${f.reason}`);
+    for (const f of report.free) out.push(...wrap(`${f.type} ×${f.count}: ${f.reason}`, 4, "  "));
   }
   if (report.notes.length) {
     out.push("", "Notes:");
-    for (const n of report.notes) out.push(`  - ${n}`);
+    for (const n of report.notes) out.push(...wrap(`- ${n}`, 4, "  "));
   }
   return out.join("\n");
 }

@@ -241,7 +241,10 @@ export function validateAgainstSchema(value: unknown, schema: JsonSchema, path: 
     }
     for (const [k, v] of Object.entries(obj)) {
       if (props[k]) errors.push(...validateAgainstSchema(v, props[k], `${path}.${k}`));
-      else if (schema.additionalProperties === false) errors.push(`${path}.${k} is not allowed`);
+      else if (schema.additionalProperties === false) {
+        const hint = closest(k, Object.keys(props));
+        errors.push(`${path}.${k} is not allowed${hint ? ` (did you mean "${hint}"?)` : ""}`);
+      }
     }
   }
   return errors;

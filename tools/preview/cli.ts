@@ -1,12 +1,26 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { PolicyConfigError } from "../policy/config";
 import { mandatoryViolations, type PolicyEvaluation, preparePolicies } from "../policy/evaluate";
 import { renderPolicyReport } from "../policy/report";
-import { renderCounts, renderOutputs, renderTree } from "./report";
-import { ProgramError, type ProgramRun, runProgram } from "./run-program";
-import { loadStackConfig, projectMain, StackConfigError } from "./stack-config";
+import { type BasePreview, runBasePreview } from "./base";
+import { renderCostDelta } from "./diff-report";
+import { locateProgramError, reportError } from "./errors";
+import { plainStyle, styleFor } from "./format";
+import {
+  compare,
+  type PreviewResult,
+  planDocument,
+  renderComparison,
+  renderOutputs,
+  renderSummary,
+  withComparison,
+} from "./output";
+import { renderTree } from "./report";
+import { type ProgramRun, runProgram } from "./run-program";
+import { writeSarif } from "./sarif";
+import { loadStackConfig, projectMain } from "./stack-config";
+import { typeCheckProgram } from "./typecheck";
 
 const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 
@@ -22,7 +36,11 @@ mandatory policy that cannot decide from what is known at preview fails the prev
 
 Options:
   --stack <name>         stack whose Pulumi.<name>.yaml config applies (required)
-  --json                 print one JSON document instead of the tree
+  --json                 print one JSON document instead of the tree (errors too)
+  --json-file <file>     also write the JSON document to <file> (works through npm's banner)
+  --base <git ref>       compare with the same stack at <ref> (its own code, config and pack):
+                         changed resources by URN, new policy findings, cost delta
+  --sarif <file>         write the policy findings as SARIF 2.1.0 (code scanning)
   --program <file>       run another Pulumi TypeScript program (from its directory) instead
                          of Pulumi.yaml's main
   --assume-deployed      preview as if every resource already existed (ids, ARNs, URLs known)
@@ -30,6 +48,9 @@ Options:
                          policies/config/<stack>.json
   --cost                 add a monthly cost estimate (us-east-1 list prices, usage from
                          huntaze-api:costAssumptions in the stack config)
+  --cost-only            print only the cost estimate (implies --cost)
+  --typecheck            type-check the program first (TypeScript errors with file:line:column
+                         and code frame; takes seconds: the preview itself only transpiles)
   --verbose              print stack traces on errors
   -h, --help             show this help
 
@@ -57,6 +78,14 @@ export interface PreviewOptions {
   cost: boolean;
   /** Overrides policies/config/<stack>.json. */
   policyConfig?: string;
+  /** Git ref to compare with (`--base`). */
+  base?: string;
+  /** Where to also write the JSON document (`--json-file`). */
+  jsonFile?: string;
+  /** Where to write the SARIF report (`--sarif`). */
+  sarif?: string;
+  costOnly?: boolean;
+  typecheck?: boolean;
 }
 
 export function parsePreviewArgs(argv: string[]): PreviewOptions {
@@ -74,6 +103,11 @@ export function parsePreviewArgs(argv: string[]): PreviewOptions {
         verbose: { type: "boolean", default: false },
         cost: { type: "boolean", default: false },
         "policy-config": { type: "string" },
+        base: { type: "string" },
+        "json-file": { type: "string" },
+        sarif: { type: "string" },
+        "cost-only": { type: "boolean", default: false },
+        typecheck: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -97,6 +131,11 @@ export function parsePreviewArgs(argv: string[]): PreviewOptions {
   const program = v.program ? path.resolve(v.program) : undefined;
   if (program && !fs.existsSync(program))
     throw new UsageError(`--program ${v.program}: no such file`);
+  if (v.base !== undefined && v.program) {
+    throw new UsageError(
+      "--base compares the project's program (Pulumi.yaml's main) at two git refs; it does not take --program",
+    );
+  }
   return {
     stack: v.stack,
     json: v.json ?? false,
@@ -104,8 +143,13 @@ export function parsePreviewArgs(argv: string[]): PreviewOptions {
     assumeDeployed: v["assume-deployed"] ?? false,
     verbose: v.verbose ?? false,
     help: false,
-    cost: v.cost ?? false,
+    cost: (v.cost ?? false) || (v["cost-only"] ?? false),
     policyConfig: v["policy-config"] ? path.resolve(v["policy-config"]) : undefined,
+    base: v.base,
+    jsonFile: v["json-file"] ? path.resolve(v["json-file"]) : undefined,
+    sarif: v.sarif ? path.resolve(v.sarif) : undefined,
+    costOnly: v["cost-only"] ?? false,
+    typecheck: v.typecheck ?? false,
   };
 }
 
@@ -147,16 +191,7 @@ export function previewJson(run: ProgramRun, policy?: PolicyEvaluation): Record<
     project: run.project,
     stack: run.stack,
     mode: run.mode,
-    resources: run.resources.map((r) => ({
-      type: r.type,
-      name: r.name,
-      urn: r.urn,
-      parent: r.parent || null,
-      custom: r.custom,
-      dependencies: r.dependencies,
-      inputs: r.inputs,
-      outputs: r.outputs,
-    })),
+    ...planDocument(run),
     outputs: run.outputs,
     ...policyJson,
   };
@@ -174,24 +209,39 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   try {
     options = parsePreviewArgs(argv);
   } catch (err) {
-    io.err(`error: ${(err as Error).message}`);
-    return 2;
+    return reportError(err, { json: argv.includes("--json"), verbose: false }, io);
   }
   if (options.help) {
     io.out(USAGE);
     return 0;
   }
+  const style = io === processIo ? styleFor(process.stdout) : plainStyle;
+  const baseAbort = new AbortController();
+  let basePreview: Promise<BasePreview> | undefined;
   try {
     const stackConfig = loadStackConfig(PROJECT_ROOT, options.stack);
+    // As the engine: Pulumi.yaml's main, run from its directory (a --program from its own).
+    const main = options.program
+      ? { program: options.program, workDir: path.dirname(options.program) }
+      : projectMain(PROJECT_ROOT);
+    if (options.typecheck) typeCheckProgram(main.program, PROJECT_ROOT);
     // Loaded only for --cost: every preview pays for what it imports.
     const cost = options.cost ? (require("../cost") as typeof import("../cost")) : undefined;
     const costAssumptions = cost?.loadCostAssumptions(stackConfig);
     // A bad policy config fails here, before the program runs.
     const policies = await preparePolicies(options.stack, { configFile: options.policyConfig });
-    // As the engine: Pulumi.yaml's main, run from its directory (a --program from its own).
-    const main = options.program
-      ? { program: options.program, workDir: path.dirname(options.program) }
-      : projectMain(PROJECT_ROOT);
+    // The base previews in a child process while this one runs the change's program.
+    basePreview = options.base
+      ? runBasePreview({
+          ref: options.base,
+          stack: options.stack,
+          cost: options.cost,
+          assumeDeployed: options.assumeDeployed,
+          projectRoot: PROJECT_ROOT,
+          signal: baseAbort.signal,
+        })
+      : undefined;
+    basePreview?.catch(() => undefined); // awaited below; never an unhandled rejection
     const started = process.hrtime.bigint();
     let run: ProgramRun;
     try {
@@ -204,16 +254,36 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       });
     } catch (err) {
       policies.close();
-      throw err;
+      throw await locateProgramError(err, () =>
+        runProgram({
+          programFile: main.program,
+          workDir: main.workDir,
+          firstDeploy: !options.assumeDeployed,
+          stackConfig,
+          stackTraces: true,
+        }),
+      );
     }
     const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
     const policy = await policies.evaluate(run, stackConfig).finally(() => policies.close());
     const exitCode = mandatoryViolations(policy).length > 0 ? 1 : 0;
+    const estimate =
+      cost && costAssumptions ? cost.costForRun(run, stackConfig, costAssumptions) : undefined;
+    const result: PreviewResult = { run, policy, cost: estimate, base: await basePreview };
+    const comparison = compare(result);
+    const document = withComparison(previewJson(run, policy), result, comparison);
 
+    if (options.jsonFile)
+      fs.writeFileSync(options.jsonFile, `${JSON.stringify(document, null, 2)}\n`);
+    if (options.sarif) writeSarif(options.sarif, run, policy, PROJECT_ROOT);
     if (options.json) {
-      const estimate =
-        cost && costAssumptions ? { cost: cost.costForRun(run, stackConfig, costAssumptions) } : {};
-      io.out(JSON.stringify({ ...previewJson(run, policy), ...estimate }, null, 2));
+      io.out(JSON.stringify(document, null, 2));
+      return exitCode;
+    }
+    if (options.costOnly && estimate && cost) {
+      if (comparison?.cost)
+        io.out(`${renderCostDelta(comparison.cost.delta, options.base ?? "")}\n`);
+      io.out(cost.renderCostReport(estimate));
       return exitCode;
     }
     const programLabel = path.relative(process.cwd(), main.program) || main.program;
@@ -222,36 +292,26 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       `Previewing stack ${run.project}/${run.stack} offline (${programLabel}, run from ${workDirLabel}/, mock runtime)`,
     );
     io.out(`Mode: ${describeMode(run.mode)}\n`);
-    io.out(renderTree(run));
-    io.out("\nResources by type:");
-    io.out(renderCounts(run));
-    if (Object.keys(run.outputs).length > 0) {
-      io.out("\nOutputs:");
-      io.out(renderOutputs(run));
+    if (comparison) {
+      io.out(renderComparison(comparison, style));
+    } else {
+      io.out(renderTree(run));
+      io.out(`\n${renderSummary(run, style)}`);
+      if (Object.keys(run.outputs).length > 0) {
+        io.out("\nOutputs:");
+        io.out(renderOutputs(run));
+      }
+      if (cost && estimate) io.out(`\n${cost.renderCostReport(estimate)}`);
     }
-    if (cost && costAssumptions)
-      io.out(`\n${cost.renderCostReport(cost.costForRun(run, stackConfig, costAssumptions))}`);
     io.out(`\n${renderPolicyReport(policy)}`);
     io.out(
       `\nProgram ran in ${(elapsedMs / 1000).toFixed(2)} s under mocks; policies in ${(policy.durationMs / 1000).toFixed(2)} s.`,
     );
     return exitCode;
   } catch (err) {
-    if (
-      err instanceof StackConfigError ||
-      err instanceof UsageError ||
-      err instanceof PolicyConfigError
-    ) {
-      io.err(`error: ${err.message}`);
-    } else if (err instanceof ProgramError) {
-      io.err(`error: the program failed: ${err.message}`);
-      if (options.verbose && err.cause instanceof Error)
-        io.err(err.cause.stack ?? String(err.cause));
-    } else {
-      io.err(`error: ${(err as Error).message ?? String(err)}`);
-      if (options.verbose && err instanceof Error) io.err(err.stack ?? "");
-    }
-    return 2;
+    baseAbort.abort();
+    await basePreview?.catch(() => undefined);
+    return reportError(err, options, io);
   }
 }
 

@@ -1,9 +1,11 @@
 import type { CapturedResource, ProgramRun } from "./run-program";
 
-/** `aws:lambda/function:Function` → `aws:lambda:Function`, the way `pulumi preview` prints types. */
+/**
+ * The type token as printed: the full token (`aws:lambda/function:Function`), the same string
+ * `--json`, the policy report, SARIF and the `--base` diff carry, so one search finds all.
+ */
 export function displayType(type: string): string {
-  const m = /^([^:]+):([^/:]+)\/[^:]+:(.+)$/.exec(type);
-  return m ? `${m[1]}:${m[2]}:${m[3]}` : type;
+  return type;
 }
 
 /** The plan as an indented tree by parent, like `pulumi preview`'s resource column. */

@@ -51,6 +51,8 @@ export interface CapturedResource {
   inputsStruct: Struct;
   /** The wire-format outputs (for components: what they passed to `registerOutputs`). */
   outputsStruct: Struct | undefined;
+  /** Where the program declared the resource, as the SDK recorded it (file URI, 1-based line). */
+  sourcePosition?: { uri: string; line: number; column: number };
 }
 
 /** Which preview the mocks answered as: a stack not created yet, or one already deployed. */
@@ -263,6 +265,7 @@ export async function runProgram(options: RunProgramOptions): Promise<ProgramRun
         const timeouts = req.getCustomtimeouts();
         const inputsStruct = req.getObject() ?? new StructCtor();
         const outputsStruct = resp.getObject() ?? new StructCtor();
+        const position = req.getSourceposition();
         captured.set(
           urn,
           withPlainValues({
@@ -294,6 +297,9 @@ export async function runProgram(options: RunProgramOptions): Promise<ProgramRun
             },
             inputsStruct,
             outputsStruct: req.getCustom() ? outputsStruct : undefined,
+            sourcePosition: position
+              ? { uri: position.getUri(), line: position.getLine(), column: position.getColumn() }
+              : undefined,
           }),
         );
         order.push(urn);

@@ -82,7 +82,9 @@ export function createWorkerHandler(options: WorkerOptions) {
 
 export const handler = createWorkerHandler({
   database: () => {
-    const database = getDatabase();
+    // A roll-up scans a whole day: the API's 4-5 s query limits would cut it (the function
+    // itself may run for minutes).
+    const database = getDatabase({ statementTimeoutMs: 120_000, queryTimeoutMs: 150_000 });
     onShutdown(() => database.disconnect(), defaultLogger);
     return database;
   },

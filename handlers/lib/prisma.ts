@@ -219,8 +219,11 @@ export class PingTimeoutError extends Error {
 
 let shared: Database | undefined;
 
-/** The runtime's database (module scope: reused by every invocation of this runtime). */
-export function getDatabase(): Database {
-  shared ??= new Database();
+/**
+ * The runtime's database (module scope: reused by every invocation of this runtime). `pool`
+ * applies when the first call creates it (the worker's longer timeouts).
+ */
+export function getDatabase(pool?: PoolSettings): Database {
+  shared ??= new Database(pool ? { pool } : {});
   return shared;
 }

@@ -374,6 +374,45 @@ describe("resilience", () => {
       }
     });
 
+    it("answers 503, not 500, in the window between the password change and the secret update, with bounded reads", async () => {
+      await admin((c) => c.query(`ALTER ROLE ${user} PASSWORD 'window-0'`));
+      stored = secretFor(user, "window-0");
+      sdk.resetHistory();
+      const database = new Database({
+        env: {
+          stage: "staging",
+          serviceName: "huntaze-api",
+          slowQueryMs: 200,
+          dbSecretArn: SECRET_ARN,
+        },
+        secretSource: secretsManagerSource({ client: secretsManager, maxAgeSeconds: 60 }),
+        ssl: false,
+        logger: quietLogger(),
+        pool: { max: 8 },
+      });
+      const call = apiClient(database);
+      try {
+        assert.equal((await call("GET", "/health")).status, 200);
+        // The rotation's setSecret step has run, its updateSecret step not yet.
+        await admin((c) => c.query(`ALTER ROLE ${user} PASSWORD 'window-1'`));
+        await dropAppSessions();
+        const during = await Promise.all(
+          Array.from({ length: 8 }, () => call("GET", "/creators/1/fans")),
+        );
+        assert.deepEqual(
+          during.map((r) => r.status),
+          Array(8).fill(503),
+        );
+        // The first read, then one forced read shared by the eight refusals.
+        assert.equal(sdk.commandCalls(GetSecretValueCommand).length, 2);
+        stored = secretFor(user, "window-1");
+        assert.equal((await call("GET", "/creators/1/fans")).status, 200);
+        assert.equal(sdk.commandCalls(GetSecretValueCommand).length, 3);
+      } finally {
+        await database.disconnect();
+      }
+    });
+
     it("retries a throttled secret read with backoff, a bounded number of times", async () => {
       await admin((c) => c.query(`ALTER ROLE ${user} PASSWORD 'throttle-0'`));
       stored = secretFor(user, "throttle-0");

@@ -3,7 +3,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { policies } from "../../policies/src/pack";
-import { loadInProcessAnalyzer, PackDefinitionError } from "../../tools/policy/analyzer";
+import { ToolError } from "../../tools/lib/errors";
+import { loadInProcessAnalyzer } from "../../tools/policy/analyzer";
 import { buildEngineRequests, durationSeconds, toEngineValue } from "../../tools/policy/engine";
 import { evaluatePolicies, projectPack } from "../../tools/policy/evaluate";
 import { captured, programRun, STACK_URN, stackConfig } from "../support/runs";
@@ -75,8 +76,7 @@ describe("the offline evaluator drives @pulumi/policy's analyzer like the engine
     assert.throws(
       () =>
         loadInProcessAnalyzer({ ...pack, args: { policies: [{ ...policies[0], name: "all" }] } }),
-      (err: unknown) =>
-        err instanceof PackDefinitionError && /"all" is a reserved name/.test(err.message),
+      (err: unknown) => err instanceof ToolError && /"all" is a reserved name/.test(err.message),
     );
   });
 

@@ -1,5 +1,6 @@
+import { ToolError } from "../lib/errors";
 import type { Io } from "./progress";
-import { type EngineRun, type PolicyViolation, type PulumiCli, PulumiError } from "./pulumi";
+import type { EngineRun, PolicyViolation, PulumiCli } from "./pulumi";
 
 /** Arguments shared by `pulumi preview` and `pulumi up`: the stack and its policy pack. */
 export function policyArgs(stack: string, policyConfig: string): string[] {
@@ -62,7 +63,7 @@ async function runEngine(
   try {
     return judgeEngineRun(command, await pulumi.engine(command, args, io.out));
   } catch (err) {
-    if (err instanceof PulumiError) return { ok: false, summary: err.message, violations: [] };
+    if (err instanceof ToolError) return { ok: false, summary: err.message, violations: [] };
     throw err;
   }
 }

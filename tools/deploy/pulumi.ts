@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { ToolError } from "../lib/errors";
 import { type CommandRunner, commandLine, tail } from "./runner";
 
 /** How to get the CLI, printed whenever it is missing. */
@@ -10,14 +11,6 @@ export const PULUMI_INSTALL_HINT =
 
 /** `pulumi whoami --json` exists from 3.58.0 on; the Automation API uses the same cut-off. */
 export const MIN_PULUMI_VERSION = "3.58.0";
-
-/** A Pulumi CLI failure that the deploy command reports as a failed step (exit 1). */
-export class PulumiError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "PulumiError";
-  }
-}
 
 export interface StackSummary {
   name: string;
@@ -99,10 +92,10 @@ export class PulumiCli {
   private async capture(args: string[]): Promise<string> {
     const result = await this.run("pulumi", args, { cwd: this.cwd, env: this.env });
     if (result.notFound)
-      throw new PulumiError(`Pulumi CLI not found on PATH: ${PULUMI_INSTALL_HINT}`);
+      throw new ToolError(`Pulumi CLI not found on PATH: ${PULUMI_INSTALL_HINT}`);
     if (result.code !== 0) {
       const why = tail(result.stderr || result.stdout, 5) || `exit code ${result.code}`;
-      throw new PulumiError(`\`${commandLine("pulumi", args)}\` failed: ${why}`);
+      throw new ToolError(`\`${commandLine("pulumi", args)}\` failed: ${why}`);
     }
     return result.stdout;
   }
@@ -112,7 +105,7 @@ export class PulumiCli {
     const result = await this.run("pulumi", ["version"], { cwd: this.cwd, env: this.env });
     if (result.notFound) return null;
     if (result.code !== 0)
-      throw new PulumiError(`\`pulumi version\` failed: ${tail(result.stderr, 3)}`);
+      throw new ToolError(`\`pulumi version\` failed: ${tail(result.stderr, 3)}`);
     return result.stdout.trim().replace(/^v/, "");
   }
 
@@ -152,7 +145,7 @@ export class PulumiCli {
         stdio: "inherit",
       });
       if (result.notFound)
-        throw new PulumiError(`Pulumi CLI not found on PATH: ${PULUMI_INSTALL_HINT}`);
+        throw new ToolError(`Pulumi CLI not found on PATH: ${PULUMI_INSTALL_HINT}`);
       const log = fs.existsSync(eventLog) ? fs.readFileSync(eventLog, "utf8") : "";
       return { code: result.code, violations: parsePolicyEvents(log) };
     } finally {

@@ -1,12 +1,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { PolicyConfigError } from "../policy/config";
+import { ToolError, usageError } from "../lib/errors";
 import { mandatoryViolations, type PolicyEvaluation, preparePolicies } from "../policy/evaluate";
 import { renderPolicyReport } from "../policy/report";
 import { renderCounts, renderOutputs, renderTree } from "./report";
-import { ProgramError, type ProgramRun, runProgram } from "./run-program";
-import { loadStackConfig, StackConfigError } from "./stack-config";
+import { type ProgramRun, runProgram } from "./run-program";
+import { loadStackConfig } from "./stack-config";
 
 const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 const DEFAULT_PROGRAM = path.join(PROJECT_ROOT, "infra", "index.ts");
@@ -31,14 +31,6 @@ Options:
 
 Exit codes: 0 plan printed, no mandatory policy violation; 1 a mandatory policy violation;
 2 bad usage, bad stack or policy config, or a program that throws.`;
-
-/** Bad command-line usage: exit code 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
 
 export interface PreviewOptions {
   stack: string;
@@ -72,7 +64,7 @@ export function parsePreviewArgs(argv: string[]): PreviewOptions {
   try {
     parsed = parse();
   } catch (err) {
-    throw new UsageError(`${(err as Error).message} (see --help)`);
+    throw usageError(`${(err as Error).message} (see --help)`);
   }
   const v = parsed.values;
   if (v.help)
@@ -84,9 +76,9 @@ export function parsePreviewArgs(argv: string[]): PreviewOptions {
       help: true,
       cost: false,
     };
-  if (!v.stack) throw new UsageError("missing --stack <name> (e.g. --stack prod)");
+  if (!v.stack) throw usageError("missing --stack <name> (e.g. --stack prod)");
   const program = v.program ? path.resolve(v.program) : DEFAULT_PROGRAM;
-  if (!fs.existsSync(program)) throw new UsageError(`--program ${v.program}: no such file`);
+  if (!fs.existsSync(program)) throw usageError(`--program ${v.program}: no such file`);
   return {
     stack: v.stack,
     json: v.json ?? false,
@@ -210,14 +202,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     );
     return exitCode;
   } catch (err) {
-    if (
-      err instanceof StackConfigError ||
-      err instanceof UsageError ||
-      err instanceof PolicyConfigError
-    ) {
+    if (err instanceof ToolError) {
       io.err(`error: ${err.message}`);
-    } else if (err instanceof ProgramError) {
-      io.err(`error: the program failed: ${err.message}`);
       if (options.verbose && err.cause instanceof Error)
         io.err(err.cause.stack ?? String(err.cause));
     } else {

@@ -14,6 +14,7 @@ import {
   unknownValue as UNKNOWN,
 } from "@pulumi/pulumi/runtime/rpc";
 import { type Struct, Struct as StructCtor } from "google-protobuf/google/protobuf/struct_pb";
+import { EXIT_USAGE, ToolError } from "../lib/errors";
 import { createAwsMocks } from "./mocks";
 import type { LoadedStackConfig } from "./stack-config";
 
@@ -60,17 +61,6 @@ export interface ProgramRun {
   outputs: Record<string, unknown>;
   /** Keys of the stack outputs that are Pulumi secrets. */
   secretOutputs: string[];
-}
-
-/** The program threw (or a resource's inputs failed) while running: exit code 2. */
-export class ProgramError extends Error {
-  constructor(
-    message: string,
-    readonly cause: unknown,
-  ) {
-    super(message);
-    this.name = "ProgramError";
-  }
 }
 
 /** Wire-format property value → JSON a human (or `--json`) can read, never revealing secrets. */
@@ -310,7 +300,10 @@ export async function runProgram(options: RunProgramOptions): Promise<ProgramRun
     await new Promise((resolve) => setImmediate(resolve));
     if (unhandled.length > 0) throw unhandled[0];
   } catch (err) {
-    throw new ProgramError(describeProgramError(err), err);
+    // The program threw (or a resource's inputs failed): exit code 2.
+    throw new ToolError(`the program failed: ${describeProgramError(err)}`, EXIT_USAGE, {
+      cause: err,
+    });
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
     // Rejections of the failed run surface within a turn or two of the event loop.

@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { load as parseYaml } from "js-yaml";
+import { usageError } from "../lib/errors";
 
 /** Stack configuration as the Pulumi CLI hands it to a program (`PULUMI_CONFIG`). */
 export interface LoadedStackConfig {
@@ -12,14 +13,6 @@ export interface LoadedStackConfig {
   secretKeys: string[];
   /** The stack file the values came from, for error messages. */
   stackFile: string;
-}
-
-/** A configuration problem found before the program runs: usage error, exit code 2. */
-export class StackConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "StackConfigError";
-  }
 }
 
 /**
@@ -40,7 +33,7 @@ function readYaml(file: string): unknown {
   try {
     return parseYaml(fs.readFileSync(file, "utf8")) ?? {};
   } catch (err) {
-    throw new StackConfigError(`${file} is not valid YAML: ${(err as Error).message}`);
+    throw usageError(`${file} is not valid YAML: ${(err as Error).message}`);
   }
 }
 
@@ -69,17 +62,17 @@ function isSecure(value: unknown): value is { secure: string } {
  */
 export function loadStackConfig(projectDir: string, stack: string): LoadedStackConfig {
   if (!/^[A-Za-z0-9_.-]+$/.test(stack)) {
-    throw new StackConfigError(
+    throw usageError(
       `invalid stack name "${stack}": use letters, digits, "-", "_" or "." (e.g. --stack prod)`,
     );
   }
   const projectFile = path.join(projectDir, "Pulumi.yaml");
   if (!fs.existsSync(projectFile)) {
-    throw new StackConfigError(`no Pulumi.yaml in ${projectDir}`);
+    throw usageError(`no Pulumi.yaml in ${projectDir}`);
   }
   const projectDoc = readYaml(projectFile) as ProjectFile;
   if (typeof projectDoc.name !== "string") {
-    throw new StackConfigError(`${projectFile} must set "name"`);
+    throw usageError(`${projectFile} must set "name"`);
   }
   const project = projectDoc.name;
 
@@ -89,13 +82,13 @@ export function loadStackConfig(projectDir: string, stack: string): LoadedStackC
       .readdirSync(projectDir)
       .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
       .filter((s): s is string => s !== undefined);
-    throw new StackConfigError(
+    throw usageError(
       `unknown stack "${stack}": ${path.basename(stackFile)} does not exist (stacks: ${known.join(", ") || "none"})`,
     );
   }
   const stackDoc = readYaml(stackFile) as { config?: unknown; environment?: unknown };
   if (stackDoc.environment !== undefined) {
-    throw new StackConfigError(
+    throw usageError(
       `${path.basename(stackFile)} uses "environment:" (Pulumi ESC), which cannot be resolved offline; put the values under "config:"`,
     );
   }
@@ -116,9 +109,7 @@ export function loadStackConfig(projectDir: string, stack: string): LoadedStackC
 
   const stackConfig = stackDoc.config ?? {};
   if (typeof stackConfig !== "object" || Array.isArray(stackConfig)) {
-    throw new StackConfigError(
-      `${path.basename(stackFile)}: "config" must be a mapping of keys to values`,
-    );
+    throw usageError(`${path.basename(stackFile)}: "config" must be a mapping of keys to values`);
   }
   for (const [key, raw] of Object.entries(stackConfig as Record<string, unknown>)) {
     const full = namespaced(project, key);

@@ -1,7 +1,7 @@
-import { type CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
+import { type CloudWatchClient, paginateDescribeAlarms } from "@aws-sdk/client-cloudwatch";
 import {
   type CloudWatchLogsClient,
-  DescribeLogGroupsCommand,
+  paginateDescribeLogGroups,
 } from "@aws-sdk/client-cloudwatch-logs";
 import { DescribeDBInstancesCommand, type RDSClient } from "@aws-sdk/client-rds";
 import {
@@ -9,8 +9,9 @@ import {
   type DescribeSecretCommandOutput,
   type SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
-import { ListSubscriptionsByTopicCommand, type SNSClient } from "@aws-sdk/client-sns";
-import { GetSamplingRulesCommand, type XRayClient } from "@aws-sdk/client-xray";
+import { paginateListSubscriptionsByTopic, type SNSClient } from "@aws-sdk/client-sns";
+import { paginateGetSamplingRules, type XRayClient } from "@aws-sdk/client-xray";
+import { RDS_OS_METRICS_LOG_GROUP } from "../../policies/src/lib/aws";
 import { type AwsClients, describeAwsError } from "./aws";
 import type { StackOutputs } from "./outputs";
 import type { CheckResult } from "./progress";
@@ -31,6 +32,18 @@ function missingOutput(name: string, output: string, dataTier: boolean): CheckRe
         `stack output \`${output}\` is absent: the data tier is not deployed in this stack`,
       )
     : result(name, "fail", `stack output \`${output}\` is absent; infra/index.ts must export it`);
+}
+
+/**
+ * Runs one check: a missing stack output or an AWS error (credentials, throttling, access
+ * denied) becomes that check's "fail" row instead of stopping the others.
+ */
+async function check(name: string, run: () => Promise<CheckResult>): Promise<CheckResult> {
+  try {
+    return await run();
+  } catch (err) {
+    return result(name, "fail", describeAwsError(err));
+  }
 }
 
 function listNames(names: string[], max = 5): string {
@@ -82,15 +95,11 @@ export async function fetchAlarms(cw: CloudWatchClient, names: string[]): Promis
   const alarms: AlarmState[] = [];
   // DescribeAlarms accepts at most 100 names per call.
   for (let i = 0; i < names.length; i += 100) {
-    let nextToken: string | undefined;
-    do {
-      const page = await cw.send(
-        new DescribeAlarmsCommand({
-          AlarmNames: names.slice(i, i + 100),
-          AlarmTypes: ["MetricAlarm", "CompositeAlarm"],
-          NextToken: nextToken,
-        }),
-      );
+    const pages = paginateDescribeAlarms(
+      { client: cw },
+      { AlarmNames: names.slice(i, i + 100), AlarmTypes: ["MetricAlarm", "CompositeAlarm"] },
+    );
+    for await (const page of pages) {
       for (const a of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) {
         alarms.push({
           name: a.AlarmName ?? "",
@@ -99,8 +108,7 @@ export async function fetchAlarms(cw: CloudWatchClient, names: string[]): Promis
           reason: a.StateReason,
         });
       }
-      nextToken = page.NextToken;
-    } while (nextToken);
+    }
   }
   return alarms;
 }
@@ -109,18 +117,15 @@ export async function verifyAlarms(
   cw: CloudWatchClient,
   outputs: StackOutputs,
 ): Promise<CheckResult> {
-  if (!outputs.alarmNames) return missingOutput("alarms", "alarmNames", false);
-  try {
-    return judgeAlarms(outputs.alarmNames, await fetchAlarms(cw, outputs.alarmNames));
-  } catch (err) {
-    return result("alarms", "fail", describeAwsError(err));
-  }
+  const names = outputs.alarmNames;
+  if (!names) return missingOutput("alarms", "alarmNames", false);
+  return check("alarms", async () => judgeAlarms(names, await fetchAlarms(cw, names)));
 }
 
 // ---------------------------------------------------------------- log retention
 
 /** Enhanced Monitoring's account-wide log group, created by RDS without retention. */
-export const OS_METRICS_LOG_GROUP = "RDSOSMetrics";
+const OS_METRICS_LOG_GROUP = RDS_OS_METRICS_LOG_GROUP;
 const OS_METRICS_DOC = "docs/PRODUCTION_HARDENING.md#enhanced-monitorings-log-group";
 
 export interface LogGroupRetention {
@@ -210,18 +215,17 @@ export async function fetchLogGroups(
 ): Promise<LogGroupRetention[]> {
   const groups: LogGroupRetention[] = [];
   for (const name of new Set(names)) {
-    let nextToken: string | undefined;
-    do {
-      const page = await logs.send(
-        new DescribeLogGroupsCommand({ logGroupNamePrefix: name, nextToken, limit: 50 }),
-      );
+    const pages = paginateDescribeLogGroups(
+      { client: logs, pageSize: 50 },
+      { logGroupNamePrefix: name },
+    );
+    for await (const page of pages) {
       const match = (page.logGroups ?? []).find((g) => g.logGroupName === name);
       if (match) {
         groups.push({ name, retentionInDays: match.retentionInDays });
         break;
       }
-      nextToken = page.nextToken;
-    } while (nextToken);
+    }
   }
   return groups;
 }
@@ -232,19 +236,18 @@ export async function verifyLogRetention(
   expectedDays: number,
 ): Promise<CheckResult> {
   const name = "log-retention";
-  if (!outputs.logGroupNames) return missingOutput(name, "logGroupNames", false);
-  try {
-    const found = await fetchLogGroups(logs, outputs.logGroupNames);
+  const names = outputs.logGroupNames;
+  if (!names) return missingOutput(name, "logGroupNames", false);
+  return check(name, async () => {
+    const found = await fetchLogGroups(logs, names);
     // RDSOSMetrics only matters with a database, and is judged with the others when this
     // stack manages it (database.manageOsMetricsLogGroup puts it in logGroupNames).
     let osMetrics: LogGroupRetention | null | undefined;
-    if (outputs.dbInstanceId && !outputs.logGroupNames.includes(OS_METRICS_LOG_GROUP)) {
+    if (outputs.dbInstanceId && !names.includes(OS_METRICS_LOG_GROUP)) {
       osMetrics = (await fetchLogGroups(logs, [OS_METRICS_LOG_GROUP]))[0] ?? null;
     }
-    return judgeLogRetention(outputs.logGroupNames, found, expectedDays, osMetrics);
-  } catch (err) {
-    return result(name, "fail", describeAwsError(err));
-  }
+    return judgeLogRetention(names, found, expectedDays, osMetrics);
+  });
 }
 
 // ---------------------------------------------------------------- Performance Insights
@@ -254,18 +257,17 @@ export async function verifyPerformanceInsights(
   outputs: StackOutputs,
 ): Promise<CheckResult> {
   const name = "performance-insights";
-  if (!outputs.dbInstanceId) return missingOutput(name, "dbInstanceId", true);
-  try {
-    const res = await rds.send(
-      new DescribeDBInstancesCommand({ DBInstanceIdentifier: outputs.dbInstanceId }),
-    );
+  const id = outputs.dbInstanceId;
+  if (!id) return missingOutput(name, "dbInstanceId", true);
+  return check(name, async () => {
+    const res = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }));
     const db = res.DBInstances?.[0];
-    if (!db) return result(name, "fail", `instance ${outputs.dbInstanceId} not found`);
+    if (!db) return result(name, "fail", `instance ${id} not found`);
     if (db.PerformanceInsightsEnabled !== true) {
       return result(
         name,
         "fail",
-        `Performance Insights is disabled on ${outputs.dbInstanceId}; the stack sets it, so the instance drifted: run \`pulumi refresh\` then the deploy`,
+        `Performance Insights is disabled on ${id}; the stack sets it, so the instance drifted: run \`pulumi refresh\` then the deploy`,
       );
     }
     const key = db.PerformanceInsightsKMSKeyId
@@ -274,11 +276,9 @@ export async function verifyPerformanceInsights(
     return result(
       name,
       "ok",
-      `enabled on ${outputs.dbInstanceId} (retention ${db.PerformanceInsightsRetentionPeriod ?? 7} days${key})`,
+      `enabled on ${id} (retention ${db.PerformanceInsightsRetentionPeriod ?? 7} days${key})`,
     );
-  } catch (err) {
-    return result(name, "fail", describeAwsError(err));
-  }
+  });
 }
 
 // ---------------------------------------------------------------- secret rotation
@@ -366,15 +366,11 @@ export async function verifySecretRotation(
   now: Date,
 ): Promise<CheckResult> {
   const name = "secret-rotation";
-  if (!outputs.appSecretArn) return missingOutput(name, "appSecretArn", true);
-  try {
-    const secret = await secrets.send(
-      new DescribeSecretCommand({ SecretId: outputs.appSecretArn }),
-    );
-    return judgeRotation(secret, now);
-  } catch (err) {
-    return result(name, "fail", describeAwsError(err));
-  }
+  const arn = outputs.appSecretArn;
+  if (!arn) return missingOutput(name, "appSecretArn", true);
+  return check(name, async () =>
+    judgeRotation(await secrets.send(new DescribeSecretCommand({ SecretId: arn })), now),
+  );
 }
 
 // ---------------------------------------------------------------- SNS email subscriptions
@@ -412,17 +408,14 @@ export async function verifySubscriptions(
   outputs: StackOutputs,
 ): Promise<CheckResult> {
   const name = "alert-subscriptions";
-  if (!outputs.alarmTopicArn) return missingOutput(name, "alarmTopicArn", false);
-  try {
+  const topicArn = outputs.alarmTopicArn;
+  if (!topicArn) return missingOutput(name, "alarmTopicArn", false);
+  return check(name, async () => {
     const subs: Subscription[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await sns.send(
-        new ListSubscriptionsByTopicCommand({
-          TopicArn: outputs.alarmTopicArn,
-          NextToken: nextToken,
-        }),
-      );
+    for await (const page of paginateListSubscriptionsByTopic(
+      { client: sns },
+      { TopicArn: topicArn },
+    )) {
       for (const s of page.Subscriptions ?? []) {
         subs.push({
           protocol: s.Protocol ?? "",
@@ -430,12 +423,9 @@ export async function verifySubscriptions(
           arn: s.SubscriptionArn ?? "",
         });
       }
-      nextToken = page.NextToken;
-    } while (nextToken);
-    return judgeSubscriptions(outputs.alarmTopicArn, subs);
-  } catch (err) {
-    return result(name, "fail", describeAwsError(err));
-  }
+    }
+    return judgeSubscriptions(topicArn, subs);
+  });
 }
 
 // ---------------------------------------------------------------- health route
@@ -503,35 +493,31 @@ export async function verifySamplingRule(
   outputs: StackOutputs,
 ): Promise<CheckResult> {
   const name = "xray-sampling";
-  if (!outputs.samplingRuleName) return missingOutput(name, "samplingRuleName", false);
-  if (outputs.samplingRate === undefined) return missingOutput(name, "samplingRate", false);
-  try {
-    let nextToken: string | undefined;
-    do {
-      const page = await xray.send(new GetSamplingRulesCommand({ NextToken: nextToken }));
-      for (const record of page.SamplingRuleRecords ?? []) {
-        const rule = record.SamplingRule;
-        if (rule?.RuleName !== outputs.samplingRuleName) continue;
-        const rate = rule.FixedRate ?? Number.NaN;
-        if (Math.abs(rate - outputs.samplingRate) > 1e-9) {
-          return result(
-            name,
-            "fail",
-            `rule ${rule.RuleName} samples ${rate} but the stack config says ${outputs.samplingRate}: it was changed outside Pulumi; run \`pulumi refresh\` then the deploy`,
-          );
-        }
+  const { samplingRuleName: ruleName, samplingRate: expected } = outputs;
+  if (!ruleName) return missingOutput(name, "samplingRuleName", false);
+  if (expected === undefined) return missingOutput(name, "samplingRate", false);
+  return check(name, async () => {
+    for await (const page of paginateGetSamplingRules({ client: xray }, {})) {
+      const rule = page.SamplingRuleRecords?.find(
+        (r) => r.SamplingRule?.RuleName === ruleName,
+      )?.SamplingRule;
+      if (!rule) continue;
+      const rate = rule.FixedRate ?? Number.NaN;
+      if (Math.abs(rate - expected) > 1e-9) {
         return result(
           name,
-          "ok",
-          `rule ${rule.RuleName}: fixed rate ${rate}, reservoir ${rule.ReservoirSize ?? 0}/s`,
+          "fail",
+          `rule ${ruleName} samples ${rate} but the stack config says ${expected}: it was changed outside Pulumi; run \`pulumi refresh\` then the deploy`,
         );
       }
-      nextToken = page.NextToken;
-    } while (nextToken);
-    return result(name, "fail", `sampling rule ${outputs.samplingRuleName} does not exist`);
-  } catch (err) {
-    return result(name, "fail", describeAwsError(err));
-  }
+      return result(
+        name,
+        "ok",
+        `rule ${ruleName}: fixed rate ${rate}, reservoir ${rule.ReservoirSize ?? 0}/s`,
+      );
+    }
+    return result(name, "fail", `sampling rule ${ruleName} does not exist`);
+  });
 }
 
 // ---------------------------------------------------------------- all checks

@@ -15,6 +15,7 @@ import {
   schema,
   validateUnlessExempt,
 } from "./lib/config";
+import { isSecretName, secretValueKind } from "./lib/secret-names";
 import { dependenciesVia, label, ofType, referencedVia } from "./lib/stack";
 
 function keyProblem(keyId: string | undefined, awsKey: string): string | undefined {
@@ -175,24 +176,6 @@ const envSecretsSchema = schema({
   },
 });
 
-/** Names that announce a secret value; `…_ARN`, `…_NAME` and friends only point at one. */
-const SECRET_NAME =
-  /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIALS?|(DATABASE|DB|ACCELERATE|POSTGRES|PG|REDIS|MONGO)_?URL|CONNECTION_?STRING)/i;
-const REFERENCE_NAME = /_(ARN|NAME|ID|PATH|PARAM|PARAMETER|KEY_ID|REF)$/i;
-
-/** Values that are credentials whatever the variable is called. */
-const SECRET_VALUES: Array<[RegExp, string]> = [
-  [/^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i, "a URL with a password"],
-  [
-    /[?&](api_key|apikey|access_token|token|password|secret)=[^&\s]+/i,
-    "a URL with a credential parameter",
-  ],
-  [/\b(AKIA|ASIA)[0-9A-Z]{16}\b/, "an AWS access key id"],
-  [/-----BEGIN [A-Z ]*PRIVATE KEY-----/, "a private key"],
-  [/\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}/, "a JSON Web Token"],
-  [/\b(sk_live_|xox[abprs]-|ghp_|github_pat_)[\w-]{10,}/, "an API token"],
-];
-
 /** @internal */
 export const lambdaEnvironmentNoSecrets: ResourceValidationPolicy = {
   name: "lambda-environment-no-secrets",
@@ -205,18 +188,17 @@ export const lambdaEnvironmentNoSecrets: ResourceValidationPolicy = {
     // Names first: they are always known, values may not be until the update.
     const names = Object.keys(variables).filter((n) => !allowedVariables.includes(n));
     for (const name of names) {
-      if (SECRET_NAME.test(name) && !REFERENCE_NAME.test(name)) {
+      if (isSecretName(name)) {
         report(
           `Lambda function must not pass a secret in environment variable ${name}; store it in Secrets Manager and pass its ARN (e.g. ${name}_SECRET_ARN).`,
         );
       }
     }
     for (const name of names) {
-      const value = variables[name];
-      const hit = SECRET_VALUES.find(([re]) => typeof value === "string" && re.test(value));
-      if (hit) {
+      const kind = secretValueKind(variables[name]);
+      if (kind) {
         report(
-          `Lambda function must not pass ${hit[1]} in environment variable ${name}; store it in Secrets Manager and pass its ARN.`,
+          `Lambda function must not pass ${kind} in environment variable ${name}; store it in Secrets Manager and pass its ARN.`,
         );
       }
     }

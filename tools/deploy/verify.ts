@@ -11,7 +11,7 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import { paginateListSubscriptionsByTopic, type SNSClient } from "@aws-sdk/client-sns";
 import { paginateGetSamplingRules, type XRayClient } from "@aws-sdk/client-xray";
-import { RDS_OS_METRICS_LOG_GROUP } from "../../policies/src/lib/aws";
+import { RDS_OS_METRICS_LOG_GROUP as OS_METRICS_LOG_GROUP } from "../../policies/src/lib/aws";
 import { type AwsClients, describeAwsError } from "./aws";
 import type { StackOutputs } from "./outputs";
 import type { CheckResult } from "./progress";
@@ -124,8 +124,6 @@ export async function verifyAlarms(
 
 // ---------------------------------------------------------------- log retention
 
-/** Enhanced Monitoring's account-wide log group, created by RDS without retention. */
-const OS_METRICS_LOG_GROUP = RDS_OS_METRICS_LOG_GROUP;
 const OS_METRICS_DOC = "docs/PRODUCTION_HARDENING.md#enhanced-monitorings-log-group";
 
 export interface LogGroupRetention {

@@ -171,7 +171,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       });
     } catch (err) {
       policies.close();
-      throw err;
+      if (!(err instanceof ToolError)) throw err;
+      throw new ToolError(`the program failed: ${err.message}`, err.exitCode, { cause: err.cause });
     }
     const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
     const policy = await policies.evaluate(run, stackConfig).finally(() => policies.close());

@@ -301,7 +301,7 @@ export async function runProgram(options: RunProgramOptions): Promise<ProgramRun
     if (unhandled.length > 0) throw unhandled[0];
   } catch (err) {
     // The program threw (or a resource's inputs failed): exit code 2.
-    throw new ToolError(`the program failed: ${describeProgramError(err)}`, EXIT_USAGE, {
+    throw new ToolError(describeProgramError(err), EXIT_USAGE, {
       cause: err,
     });
   } finally {

@@ -16,7 +16,7 @@ import {
   readDeployConfig,
 } from "./prechecks";
 import { type CheckResult, type Io, printCheck, renderTable, stepHeader } from "./progress";
-import { PulumiCli } from "./pulumi";
+import { AutomationPulumi, type Pulumi } from "./pulumi";
 import { type CommandRunner, spawnRunner } from "./runner";
 import { type Fetch, verifyStack } from "./verify";
 
@@ -24,9 +24,10 @@ const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 
 export const HELP = `Usage: npm run deploy -- --stack <staging|prod> [options]
 
-Deploys a huntaze-api stack with the Pulumi CLI and the policy pack, guarded the way the
-original deploy-production-hardening.sh was, then verifies the result in AWS. Needs the
-Pulumi CLI (logged in to the stack's backend) and AWS credentials for the stack's account.
+Deploys a huntaze-api stack with the policy pack through Pulumi's Automation API, guarded
+by pre-checks and a snapshot, then verifies the result in AWS. Needs the Pulumi CLI (which
+the Automation API drives; logged in to the stack's backend) and AWS credentials for the
+stack's account.
 
 Flow (each step stops the deploy when it fails):
   1. Pre-checks   Pulumi CLI installed (>= 3.58) and logged in; Pulumi.<stack>.yaml sets
@@ -142,6 +143,8 @@ export interface DeployDeps {
   sleep: (ms: number) => Promise<void>;
   projectRoot: string;
   env: NodeJS.ProcessEnv;
+  /** Pulumi itself. @default the Automation API over `projectRoot` */
+  pulumi?: Pulumi;
   /** Heartbeat interval for silent long steps. @default 15000 */
   heartbeatMs?: number;
   /** Poll interval while a snapshot is created. @default 15000 */
@@ -188,7 +191,7 @@ export async function runDeploy(options: DeployOptions, deps: DeployDeps): Promi
   const { io } = deps;
   const stack = options.stack;
   const shortStack = stack.split("/").pop() ?? stack;
-  const pulumi = new PulumiCli(deps.run, deps.projectRoot, deps.env);
+  const pulumi = deps.pulumi ?? new AutomationPulumi(deps.projectRoot, deps.env);
   const started = deps.clock();
   const total = options.verifyOnly || options.previewOnly ? 2 : 5;
   const mode = options.verifyOnly ? " (verify only)" : options.previewOnly ? " (preview only)" : "";

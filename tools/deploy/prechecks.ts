@@ -5,7 +5,7 @@ import { ToolError } from "../lib/errors";
 import { loadStackConfig } from "../preview/stack-config";
 import { describeAwsError } from "./aws";
 import { type CheckResult, type Io, withHeartbeat } from "./progress";
-import { MIN_PULUMI_VERSION, PULUMI_INSTALL_HINT, type PulumiCli, versionAtLeast } from "./pulumi";
+import { MIN_PULUMI_VERSION, PULUMI_INSTALL_HINT, type Pulumi, versionAtLeast } from "./pulumi";
 import { type CommandRunner, tail } from "./runner";
 
 export const EXPECTED_ACCOUNT_KEY = "huntaze-api:expectedAccountId";
@@ -17,7 +17,7 @@ const ok = (name: string, detail: string): CheckResult => ({ name, status: "ok",
 const fail = (name: string, detail: string): CheckResult => ({ name, status: "fail", detail });
 const warn = (name: string, detail: string): CheckResult => ({ name, status: "warn", detail });
 
-export async function checkPulumiCli(pulumi: PulumiCli): Promise<CheckResult> {
+export async function checkPulumiCli(pulumi: Pulumi): Promise<CheckResult> {
   const name = "Pulumi CLI";
   let version: string | null;
   try {
@@ -35,7 +35,7 @@ export async function checkPulumiCli(pulumi: PulumiCli): Promise<CheckResult> {
   return ok(name, `v${version}`);
 }
 
-export async function checkPulumiLogin(pulumi: PulumiCli): Promise<CheckResult> {
+export async function checkPulumiLogin(pulumi: Pulumi): Promise<CheckResult> {
   const name = "Pulumi login";
   try {
     const who = await pulumi.whoami();
@@ -133,11 +133,11 @@ export function readDeployConfig(
 
 /** Whether the backend knows the stack; `hasResources` is false before the first deploy. */
 export async function checkStackExists(
-  pulumi: PulumiCli,
+  pulumi: Pulumi,
   stack: string,
 ): Promise<{ result: CheckResult; hasResources: boolean }> {
   const name = "stack exists";
-  let stacks: Awaited<ReturnType<PulumiCli["listStacks"]>>;
+  let stacks: Awaited<ReturnType<Pulumi["listStacks"]>>;
   try {
     stacks = await pulumi.listStacks();
   } catch (err) {

@@ -136,10 +136,14 @@ describe("policy config, reconciled as the engine does before Configure", () => 
     );
   });
 
-  it("compiles every schema of the pack, and refuses a schema keyword that does not exist", () => {
+  it("compiles every schema of the pack, its defaults valid, and refuses an unknown keyword", () => {
+    const defaults = reconcile(undefined);
     for (const policy of info.getPoliciesList()) {
+      const name = policy.getName();
       const properties = policy.getConfigschema()?.getProperties()?.toJavaScript() ?? {};
-      assert.doesNotThrow(() => compilePolicySchema(policy.getName(), properties as never, []));
+      const required = policy.getConfigschema()?.getRequiredList() ?? [];
+      const validate = compilePolicySchema(name, properties as never, required);
+      assert.deepEqual(policyConfigProblems(name, validate, defaults[name]!.properties), []);
     }
     assert.throws(
       () => compilePolicySchema("p", { x: { type: "integer", minimun: 1 } }, []),

@@ -6,7 +6,7 @@ import {
   EnforcementLevel as EnforcementLevelProto,
   PolicyConfig,
 } from "@pulumi/pulumi/proto/analyzer_pb";
-import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
+import type { default as Ajv, ErrorObject, ValidateFunction } from "ajv";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { closestName } from "../../infra/lib/suggest";
 import { usageError } from "../lib/errors";
@@ -118,7 +118,7 @@ function describeType(value: unknown): string {
  * know (a typo in a pack's schema would otherwise go unchecked); draft-07, like the JSON-schema
  * library the Pulumi CLI validates policy config with.
  */
-const ajv = new Ajv({ allErrors: true, strict: true, verbose: true });
+let ajv: Ajv | undefined;
 
 /** Compiles one policy's config schema; a schema ajv rejects is a pack bug, named as such. */
 export function compilePolicySchema(
@@ -127,6 +127,11 @@ export function compilePolicySchema(
   required: string[],
 ): ValidateFunction {
   try {
+    // Loaded and built on first use: a preview whose config only sets levels never pays for it.
+    if (!ajv) {
+      const { default: AjvClass } = require("ajv") as typeof import("ajv");
+      ajv = new AjvClass({ allErrors: true, strict: true, verbose: true });
+    }
     return ajv.compile({ type: "object", properties, required, additionalProperties: false });
   } catch (err) {
     throw new Error(`policy ${policy}: its config schema is invalid: ${(err as Error).message}`);
@@ -203,17 +208,15 @@ export function reconcilePolicyConfig(
   label: string,
 ): ReconciledConfig {
   const result: ReconciledConfig = {};
-  const validators: Record<string, ValidateFunction> = {};
+  const schemas: Record<string, { properties: Record<string, JsonSchema>; required: string[] }> =
+    {};
   for (const policy of info.getPoliciesList()) {
     const properties = (policy.getConfigschema()?.getProperties()?.toJavaScript() ?? {}) as Record<
       string,
       JsonSchema
     >;
-    validators[policy.getName()] = compilePolicySchema(
-      policy.getName(),
-      properties,
-      policy.getConfigschema()?.getRequiredList() ?? [],
-    );
+    const required = policy.getConfigschema()?.getRequiredList() ?? [];
+    schemas[policy.getName()] = { properties, required };
     const defaults: Record<string, unknown> = {};
     for (const [k, s] of Object.entries(properties))
       if (s.default !== undefined) defaults[k] = s.default;
@@ -224,9 +227,9 @@ export function reconcilePolicyConfig(
   }
 
   const given = parseEntries(doc ?? {}, label);
-  const names = Object.keys(validators);
+  const names = Object.keys(schemas);
   for (const policy of Object.keys(given)) {
-    if (policy !== "all" && !(policy in validators)) {
+    if (policy !== "all" && !(policy in schemas)) {
       const hint = closestName(policy, names);
       throw usageError(
         `${label}: "${policy}" is not a policy of this pack${hint ? ` (did you mean "${hint}"?)` : ""}; policies: ${names.join(", ")}`,
@@ -247,9 +250,20 @@ export function reconcilePolicyConfig(
     };
   }
 
-  const errors = Object.entries(validators).flatMap(([policy, validate]) =>
-    policyConfigProblems(policy, validate, result[policy].properties),
-  );
+  // A policy left at the pack's own defaults is valid by construction (the pack's tests check
+  // its defaults against its schemas); compiling every schema would cost each preview ~0.1 s.
+  const errors = Object.entries(schemas)
+    .filter(
+      ([policy, { required }]) =>
+        Object.keys(given[policy]?.properties ?? {}).length > 0 || required.length > 0,
+    )
+    .flatMap(([policy, { properties, required }]) =>
+      policyConfigProblems(
+        policy,
+        compilePolicySchema(policy, properties, required),
+        result[policy].properties,
+      ),
+    );
   if (errors.length > 0) {
     throw usageError(`${label}: invalid policy config:\n  - ${errors.join("\n  - ")}`);
   }

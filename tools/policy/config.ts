@@ -1,4 +1,6 @@
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
+import * as path from "node:path";
 import type { EnforcementLevel } from "@pulumi/policy";
 import {
   type AnalyzerInfo,
@@ -119,6 +121,12 @@ function describeType(value: unknown): string {
  * library the Pulumi CLI validates policy config with.
  */
 let ajv: Ajv | undefined;
+const AJV_OPTIONS = { allErrors: true, strict: true, verbose: true } as const;
+
+/** A policy's properties as one object schema: declared properties only, required ones present. */
+function policySchema(properties: Record<string, JsonSchema>, required: string[]): JsonSchema {
+  return { type: "object", properties, required, additionalProperties: false };
+}
 
 /** Compiles one policy's config schema; a schema ajv rejects is a pack bug, named as such. */
 export function compilePolicySchema(
@@ -130,9 +138,9 @@ export function compilePolicySchema(
     // Loaded and built on first use: a preview whose config only sets levels never pays for it.
     if (!ajv) {
       const { default: AjvClass } = require("ajv") as typeof import("ajv");
-      ajv = new AjvClass({ allErrors: true, strict: true, verbose: true });
+      ajv = new AjvClass(AJV_OPTIONS);
     }
-    return ajv.compile({ type: "object", properties, required, additionalProperties: false });
+    return ajv.compile(policySchema(properties, required));
   } catch (err) {
     throw new Error(`policy ${policy}: its config schema is invalid: ${(err as Error).message}`);
   }
@@ -199,6 +207,34 @@ export function policyConfigProblems(
 }
 
 /**
+ * Validation is a pure function of the schemas, the values and ajv; loading ajv and compiling
+ * the schemas costs a preview ~0.1 s of CPU, so a combination found valid is remembered (like
+ * the bundles, under `.build/`) and the next preview of an unchanged config skips both. Only
+ * valid results are remembered: an invalid config always gets its full messages.
+ */
+const VALIDATED_DIR = path.resolve(__dirname, "..", "..", ".build", "policy-config");
+
+function validationKey(checks: unknown): string {
+  const ajvVersion = (require("ajv/package.json") as { version: string }).version;
+  return createHash("sha256")
+    .update(JSON.stringify({ ajvVersion, options: AJV_OPTIONS, checks }))
+    .digest("hex");
+}
+
+function validatedBefore(key: string): boolean {
+  return fs.existsSync(path.join(VALIDATED_DIR, key));
+}
+
+function rememberValid(key: string): void {
+  try {
+    fs.mkdirSync(VALIDATED_DIR, { recursive: true });
+    fs.writeFileSync(path.join(VALIDATED_DIR, key), "valid\n");
+  } catch {
+    // A read-only checkout only loses the shortcut.
+  }
+}
+
+/**
  * Reconciles a policy config document with the pack's own defaults, as the engine does, and
  * validates it. `doc` undefined means "no config file": defaults only.
  */
@@ -251,19 +287,27 @@ export function reconcilePolicyConfig(
   }
 
   // A policy left at the pack's own defaults is valid by construction (the pack's tests check
-  // its defaults against its schemas); compiling every schema would cost each preview ~0.1 s.
-  const errors = Object.entries(schemas)
+  // its defaults against its schemas).
+  const checks = Object.entries(schemas)
     .filter(
       ([policy, { required }]) =>
         Object.keys(given[policy]?.properties ?? {}).length > 0 || required.length > 0,
     )
-    .flatMap(([policy, { properties, required }]) =>
-      policyConfigProblems(
-        policy,
-        compilePolicySchema(policy, properties, required),
-        result[policy].properties,
-      ),
-    );
+    .map(([policy, { properties, required }]) => ({
+      policy,
+      properties,
+      required,
+      value: result[policy].properties,
+    }));
+  if (checks.length === 0) return result;
+  const key = validationKey(
+    checks.map((c) => [c.policy, policySchema(c.properties, c.required), c.value]),
+  );
+  if (validatedBefore(key)) return result;
+  const errors = checks.flatMap(({ policy, properties, required, value }) =>
+    policyConfigProblems(policy, compilePolicySchema(policy, properties, required), value),
+  );
+  if (errors.length === 0) rememberValid(key);
   if (errors.length > 0) {
     throw usageError(`${label}: invalid policy config:\n  - ${errors.join("\n  - ")}`);
   }

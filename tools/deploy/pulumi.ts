@@ -202,11 +202,15 @@ export class AutomationPulumi implements Pulumi {
       this.api().Stack.select(target.stack, ws),
     );
     const events = policyEventCollector();
+    // Output arrives in chunks that may end mid-line: echo whole lines only.
+    let pending = "";
     const options = {
       policyPacks: [POLICY_PACK],
       policyPackConfigs: [target.policyConfig],
       onOutput: (text: string) => {
-        for (const line of text.replace(/\n$/, "").split("\n")) echo(line);
+        const lines = (pending + text).split("\n");
+        pending = lines.pop() ?? "";
+        for (const line of lines) echo(line);
       },
       onEvent: events.onEvent,
     };
@@ -221,6 +225,8 @@ export class AutomationPulumi implements Pulumi {
       const failure = commandFailure(err);
       if (!failure) throw err;
       return { code: failure.code, violations: events.violations };
+    } finally {
+      if (pending) echo(pending);
     }
   }
 }

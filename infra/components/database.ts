@@ -5,21 +5,12 @@ import { Instance } from "@pulumi/aws/rds/instance";
 import { ParameterGroup } from "@pulumi/aws/rds/parameterGroup";
 import { SubnetGroup } from "@pulumi/aws/rds/subnetGroup";
 import * as pulumi from "@pulumi/pulumi";
+// Log group names are defined once, with the policy pack that checks them.
+import { RDS_OS_METRICS_LOG_GROUP, rdsLogGroupName } from "../../policies/src/lib/aws";
 import { POSTGRES_PORT } from "./network";
 
 /** CloudWatch Logs exports of RDS for PostgreSQL: server log and major-version upgrade log. */
 export const LOG_EXPORTS = ["postgresql", "upgrade"] as const;
-
-/**
- * Enhanced Monitoring's log group: one per account and region, written by every instance that has
- * Enhanced Monitoring on, and created by RDS without retention unless it already exists.
- */
-export const OS_METRICS_LOG_GROUP = "RDSOSMetrics";
-
-/** The group RDS publishes an export to (RDS stores identifiers in lowercase). */
-export function rdsLogGroupName(identifier: string, logExport: string): string {
-  return `/aws/rds/instance/${identifier.toLowerCase()}/${logExport}`;
-}
 
 /** RDS's rule for instance identifiers: a letter, then letters, digits or single hyphens. */
 const IDENTIFIER = /^[a-z](?:-?[a-z0-9])*$/;
@@ -195,7 +186,7 @@ export class Database extends pulumi.ComponentResource {
         // takes an account-level key; until then it needs a cloudwatch-log-group-cmk exemption.
         new LogGroup(
           `${name}-os-metrics-log-group`,
-          { name: OS_METRICS_LOG_GROUP, retentionInDays: args.logRetentionInDays },
+          { name: RDS_OS_METRICS_LOG_GROUP, retentionInDays: args.logRetentionInDays },
           // Every instance of the account and region writes here: destroying this stack must not
           // delete it (RDS would recreate it without retention).
           { parent, retainOnDelete: true },

@@ -2,6 +2,7 @@ import * as cloudwatch from "@pulumi/aws/cloudwatch";
 import * as iam from "@pulumi/aws/iam";
 import * as lambda from "@pulumi/aws/lambda";
 import * as pulumi from "@pulumi/pulumi";
+import { isSecretName, secretValueKind } from "../../policies/src/lib/secret-names";
 import type { ApplicationLogLevel, SystemLogLevel } from "../config";
 import { type Bundle, type BundleOptions, bundleFunction } from "../lib/bundle";
 import { assumeRolePolicy, type PolicyStatement, rolePolicyDocument } from "../lib/iam";
@@ -78,34 +79,25 @@ export interface LambdaFunctionArgs {
   bundle?: Pick<BundleOptions, "outRoot" | "cache" | "assets">;
 }
 
-/** Environment names that announce a secret unless they name a reference to one. */
-const SECRET_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)/i;
-const REFERENCE_NAME = /_(ARN|NAME|ID)$/i;
-const SECRET_VALUE: Array<[RegExp, string]> = [
-  [/:\/\/[^/\s:@]+:[^/\s@]+@/, "a URL with embedded credentials"],
-  [/\b(AKIA|ASIA)[A-Z0-9]{16}\b/, "an AWS access key id"],
-  [/-----BEGIN [A-Z ]*PRIVATE KEY-----/, "a private key"],
-];
-
-/** Throws if an environment variable holds (or is named like) a secret value. */
+/**
+ * Throws if an environment variable holds (or is named like) a secret value: the same rules as
+ * the policy pack's lambda-environment-no-secrets, caught before anything is deployed.
+ */
 export function assertNoSecretEnvironment(
   owner: string,
   environment: Record<string, pulumi.Input<string>>,
 ): void {
   for (const [key, value] of Object.entries(environment)) {
-    if (SECRET_NAME.test(key) && !REFERENCE_NAME.test(key)) {
+    if (isSecretName(key)) {
       throw new Error(
         `${owner}: environment variable ${key} looks like a secret; store the value in Secrets Manager and pass its ARN (e.g. ${key}_ARN)`,
       );
     }
-    if (typeof value === "string") {
-      for (const [pattern, what] of SECRET_VALUE) {
-        if (pattern.test(value)) {
-          throw new Error(
-            `${owner}: environment variable ${key} holds ${what}; store it in Secrets Manager and pass the secret's ARN`,
-          );
-        }
-      }
+    const kind = secretValueKind(value);
+    if (kind) {
+      throw new Error(
+        `${owner}: environment variable ${key} holds ${kind}; store it in Secrets Manager and pass the secret's ARN`,
+      );
     }
   }
 }

@@ -7,6 +7,9 @@
  * Messages follow one shape: `<project>:<key> must be <expected form> (<stack file>)`.
  */
 
+import { distance } from "fastest-levenshtein";
+import { closestName } from "./suggest";
+
 /** Bad stack config: the program stops before declaring any resource. */
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -46,39 +49,6 @@ export interface StringRule {
   pattern?: RegExp;
   /** Expected form for the message when `pattern` is used. */
   expected?: string;
-}
-
-const LEVENSHTEIN_LIMIT = 3;
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(
-        row[j]! + 1,
-        row[j - 1]! + 1,
-        previous + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1),
-      );
-      previous = current;
-    }
-  }
-  return row[b.length]!;
-}
-
-function closest(name: string, candidates: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestDistance = LEVENSHTEIN_LIMIT + 1;
-  for (const candidate of candidates) {
-    const d = editDistance(name, candidate);
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  return best;
 }
 
 function describe(value: unknown): string {
@@ -162,7 +132,7 @@ export class ObjectReader {
   finish(): void {
     for (const field of Object.keys(this.fields)) {
       if (this.read.has(field)) continue;
-      const hint = closest(field, this.read);
+      const hint = closestName(field, this.read);
       this.owner.problem(
         `${this.label}.${field} is not a known field${hint ? `; did you mean ${this.label}.${hint}?` : ""}`,
       );
@@ -342,7 +312,7 @@ export class ConfigReader {
       if (
         namespace &&
         namespace !== this.source.project &&
-        editDistance(namespace, this.source.project) <= 2
+        distance(namespace, this.source.project) <= 2
       ) {
         const fixed = `${prefix}${key.slice(namespace.length + 1)}`;
         this.problem(
@@ -351,7 +321,7 @@ export class ConfigReader {
         continue;
       }
       if (!key.startsWith(prefix) || this.consumed.has(key)) continue;
-      const hint = closest(key, known);
+      const hint = closestName(key, known);
       this.problem(`${key} is not a known key${hint ? `; did you mean ${hint}?` : ""}`);
     }
     if (this.problems.length > 0) throw new ConfigError([...this.problems]);

@@ -16,6 +16,7 @@ import {
   validateUnlessExempt,
 } from "./lib/config";
 import { knownOrUndefined, outputOrAwsDefault, readKnown, UNKNOWN_AT_PREVIEW } from "./lib/known";
+import { isSecretName, secretValueKind } from "./lib/secret-names";
 import { dependenciesVia, label, ofType, referencedVia } from "./lib/stack";
 
 /** What is wrong with a key reference; a reference unknown at preview is a key this deploy creates. */
@@ -189,24 +190,6 @@ const envSecretsSchema = schema({
   },
 });
 
-/** Names that announce a secret value; `…_ARN`, `…_NAME` and friends only point at one. */
-const SECRET_NAME =
-  /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIALS?|(DATABASE|DB|ACCELERATE|POSTGRES|PG|REDIS|MONGO)_?URL|CONNECTION_?STRING)/i;
-const REFERENCE_NAME = /_(ARN|NAME|ID|PATH|PARAM|PARAMETER|KEY_ID|REF)$/i;
-
-/** Values that are credentials whatever the variable is called. */
-const SECRET_VALUES: Array<[RegExp, string]> = [
-  [/^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i, "a URL with a password"],
-  [
-    /[?&](api_key|apikey|access_token|token|password|secret)=[^&\s]+/i,
-    "a URL with a credential parameter",
-  ],
-  [/\b(AKIA|ASIA)[0-9A-Z]{16}\b/, "an AWS access key id"],
-  [/-----BEGIN [A-Z ]*PRIVATE KEY-----/, "a private key"],
-  [/\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}/, "a JSON Web Token"],
-  [/\b(sk_live_|xox[abprs]-|ghp_|github_pat_)[\w-]{10,}/, "an API token"],
-];
-
 /** @internal */
 export const lambdaEnvironmentNoSecrets: ResourceValidationPolicy = {
   name: "lambda-environment-no-secrets",
@@ -219,7 +202,7 @@ export const lambdaEnvironmentNoSecrets: ResourceValidationPolicy = {
     // Names first: they are always known, values may not be until the update.
     const names = Object.keys(variables).filter((n) => !allowedVariables.includes(n));
     for (const name of names) {
-      if (SECRET_NAME.test(name) && !REFERENCE_NAME.test(name)) {
+      if (isSecretName(name)) {
         report(
           `Lambda function must not pass a secret in environment variable ${name}; store it in Secrets Manager and pass its ARN (e.g. ${name}_SECRET_ARN).`,
         );
@@ -228,11 +211,10 @@ export const lambdaEnvironmentNoSecrets: ResourceValidationPolicy = {
     for (const name of names) {
       // A value unknown at preview is built from another resource's output, not written in the
       // program: the name above is what can be judged before the deploy.
-      const value = knownOrUndefined(() => variables[name]);
-      const hit = SECRET_VALUES.find(([re]) => typeof value === "string" && re.test(value));
-      if (hit) {
+      const kind = secretValueKind(knownOrUndefined(() => variables[name]));
+      if (kind) {
         report(
-          `Lambda function must not pass ${hit[1]} in environment variable ${name}; store it in Secrets Manager and pass its ARN.`,
+          `Lambda function must not pass ${kind} in environment variable ${name}; store it in Secrets Manager and pass its ARN.`,
         );
       }
     }

@@ -11,7 +11,15 @@ import { ListSubscriptionsByTopicCommand } from "@aws-sdk/client-sns";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { GetSamplingRulesCommand } from "@aws-sdk/client-xray";
 import { type DeployDeps, parseDeployArgs, runDeploy } from "../../tools/deploy/cli";
-import { capture, type FakeRunner, fakeProject, healthyRunner, mockedAws } from "./helpers";
+import {
+  capture,
+  type FakeRunner,
+  fakeProject,
+  fakePulumi,
+  healthyRunner,
+  mockedAws,
+  policyEvent,
+} from "./helpers";
 
 const NOW = new Date("2026-11-28T12:00:00Z");
 const TOPIC = "arn:aws:sns:us-east-1:111122223333:huntaze-api-prod-alarms";
@@ -87,6 +95,7 @@ function world(outputs: Record<string, unknown> = OUTPUTS) {
   const deps: DeployDeps = {
     io,
     run: runner.run,
+    pulumi: fakePulumi(runner),
     aws: () => aws.clients,
     fetch: async () => {
       clock += 80;
@@ -156,15 +165,12 @@ describe("npm run deploy: the whole flow", () => {
     w.runner.on("pulumi preview", {
       code: 255,
       events: [
-        {
-          policyEvent: {
-            policyName: "lambda-error-alarm",
-            policyPackName: "huntaze-api",
-            enforcementLevel: "mandatory",
-            message: "Lambda function must have an error alarm.",
-            resourceUrn: "urn:pulumi:prod::huntaze-api::aws:lambda/function:Function::api",
-          },
-        },
+        policyEvent(
+          "lambda-error-alarm",
+          "mandatory",
+          "Lambda function must have an error alarm.",
+          "urn:pulumi:prod::huntaze-api::aws:lambda/function:Function::api",
+        ),
       ],
     });
     const code = await runDeploy(deployArgs(), w.deps);
@@ -200,7 +206,7 @@ describe("npm run deploy: the whole flow", () => {
     assert.equal(w.confirmations(), 0);
     assert.ok(
       w.runner.ran(
-        "pulumi up --stack prod --policy-pack policies --policy-pack-config policies/config/prod.json --yes",
+        "pulumi up --stack prod --policy-pack policies --policy-pack-config policies/config/prod.json",
       ),
     );
   });

@@ -7,10 +7,13 @@ import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { STSClient } from "@aws-sdk/client-sts";
 import { XRayClient } from "@aws-sdk/client-xray";
+import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import type { AwsClients } from "../../tools/deploy/aws";
 import type { Io } from "../../tools/deploy/progress";
+import { PULUMI_INSTALL_HINT, type Pulumi, policyEventCollector } from "../../tools/deploy/pulumi";
 import type { CommandRunner, RunOptions, RunResult } from "../../tools/deploy/runner";
+import { ToolError } from "../../tools/lib/errors";
 import { tempDir } from "../support/temp";
 
 export interface Call {
@@ -20,8 +23,8 @@ export interface Call {
 }
 
 type Reply = Partial<RunResult> & {
-  /** Lines written to the `--event-log` file, as the engine would. */
-  events?: unknown[];
+  /** Engine events a `pulumi preview`/`pulumi up` reply delivers to `onEvent`. */
+  events?: EngineEvent[];
 };
 
 /**
@@ -37,7 +40,12 @@ export class FakeRunner {
     return this;
   }
 
-  readonly run: CommandRunner = async (command, args, options = {}) => {
+  /** Records the call and answers it, engine events included. */
+  async reply(
+    command: string,
+    args: string[],
+    options: RunOptions = {},
+  ): Promise<RunResult & Reply> {
     const call = { command, args, options };
     this.calls.push(call);
     const line = [command, ...args].join(" ");
@@ -45,15 +53,10 @@ export class FakeRunner {
     if (!rule)
       return { code: 127, stdout: "", stderr: `unscripted command: ${line}`, notFound: false };
     const reply = typeof rule.reply === "function" ? rule.reply(call) : rule.reply;
-    const logIndex = args.indexOf("--event-log");
-    if (logIndex >= 0 && reply.events) {
-      fs.writeFileSync(
-        args[logIndex + 1] ?? "",
-        reply.events.map((e) => JSON.stringify(e)).join("\n"),
-      );
-    }
     return { code: 0, stdout: "", stderr: "", notFound: false, ...reply };
-  };
+  }
+
+  readonly run: CommandRunner = (command, args, options = {}) => this.reply(command, args, options);
 
   lines(): string[] {
     return this.calls.map((c) => [c.command, ...c.args].join(" "));
@@ -62,6 +65,88 @@ export class FakeRunner {
   ran(prefix: string): boolean {
     return this.lines().some((l) => l.startsWith(prefix));
   }
+}
+
+let sequence = 0;
+
+/** A typed engine event, numbered as the engine numbers them. */
+export function engineEvent(event: Omit<EngineEvent, "sequence" | "timestamp">): EngineEvent {
+  sequence += 1;
+  return { sequence, timestamp: Math.floor(Date.now() / 1000), ...event };
+}
+
+/** The summary the engine sends last, here for a run that changed nothing. */
+export function summaryEvent(): EngineEvent {
+  return engineEvent({
+    summaryEvent: { maybeCorrupt: false, durationSeconds: 1, resourceChanges: {}, policyPacks: {} },
+  });
+}
+
+/** A policy violation event from this project's pack. */
+export function policyEvent(
+  policyName: string,
+  enforcementLevel: "mandatory" | "warning",
+  message: string,
+  resourceUrn?: string,
+): EngineEvent {
+  return engineEvent({
+    policyEvent: {
+      policyName,
+      enforcementLevel,
+      message,
+      resourceUrn,
+      color: "never",
+      policyPackName: "huntaze-api",
+      policyPackVersion: "0.1.0",
+      policyPackVersionTag: "0.1.0",
+    },
+  });
+}
+
+/**
+ * Pulumi as the deploy sees it (the Automation API's operations), answered by a FakeRunner
+ * script keyed by the equivalent CLI command line. Engine events reach the deploy through the
+ * same collector the Automation API's `onEvent` feeds.
+ */
+export function fakePulumi(runner: FakeRunner): Pulumi {
+  const capture = async (args: string[]): Promise<string> => {
+    const result = await runner.run("pulumi", args);
+    if (result.notFound)
+      throw new ToolError(`Pulumi CLI not found on PATH: ${PULUMI_INSTALL_HINT}`);
+    if (result.code !== 0) {
+      throw new ToolError(`\`pulumi ${args.join(" ")}\` failed: ${result.stderr || result.stdout}`);
+    }
+    return result.stdout;
+  };
+  return {
+    async version() {
+      const result = await runner.run("pulumi", ["version"]);
+      if (result.notFound) return null;
+      if (result.code !== 0) throw new ToolError(`\`pulumi version\` failed: ${result.stderr}`);
+      return result.stdout.trim().replace(/^v/, "");
+    },
+    whoami: async () => JSON.parse(await capture(["whoami", "--json"])),
+    listStacks: async () => JSON.parse(await capture(["stack", "ls", "--json"])),
+    outputs: async (stack) =>
+      JSON.parse((await capture(["stack", "output", "--json", "--stack", stack])) || "{}"),
+    async engine(command, target) {
+      const args = [
+        command,
+        "--stack",
+        target.stack,
+        "--policy-pack",
+        "policies",
+        "--policy-pack-config",
+        target.policyConfig,
+      ];
+      const result = await runner.reply("pulumi", args);
+      if (result.notFound)
+        throw new ToolError(`Pulumi CLI not found on PATH: ${PULUMI_INSTALL_HINT}`);
+      const collector = policyEventCollector();
+      for (const event of result.events ?? []) collector.onEvent(event);
+      return { code: result.code, violations: collector.violations };
+    },
+  };
 }
 
 /** The answers of a healthy Pulumi CLI, git and npm for stack `prod`. */
@@ -82,8 +167,8 @@ export function healthyRunner(outputs: Record<string, unknown> = {}): FakeRunner
       ]),
     })
     .on("pulumi stack output --json --stack prod", { stdout: JSON.stringify(outputs) })
-    .on("pulumi preview", { events: [{ summaryEvent: {} }] })
-    .on("pulumi up", { events: [{ summaryEvent: {} }] })
+    .on("pulumi preview", { events: [summaryEvent()] })
+    .on("pulumi up", { events: [summaryEvent()] })
     .on("git status --porcelain", { stdout: "" })
     .on("git rev-parse --short HEAD", { stdout: "abc1234\n" })
     .on("npm test", { stdout: "56 passing\n" });

@@ -9,10 +9,18 @@ import {
   checkTests,
   readDeployConfig,
 } from "../../tools/deploy/prechecks";
-import { PulumiCli, versionAtLeast } from "../../tools/deploy/pulumi";
-import { awsError, capture, FakeRunner, fakeProject, healthyRunner, mockedAws } from "./helpers";
+import { versionAtLeast } from "../../tools/deploy/pulumi";
+import {
+  awsError,
+  capture,
+  FakeRunner,
+  fakeProject,
+  fakePulumi,
+  healthyRunner,
+  mockedAws,
+} from "./helpers";
 
-const cli = (runner: FakeRunner) => new PulumiCli(runner.run, "/project", {});
+const cli = (runner: FakeRunner) => fakePulumi(runner);
 const config = {
   stackFile: "Pulumi.prod.yaml",
   region: "us-east-1",

@@ -118,6 +118,28 @@ describe("deploy verify: alarms", () => {
     assert.deepEqual(calls[0]?.args[0].input.AlarmTypes, ["MetricAlarm", "CompositeAlarm"]);
   });
 
+  it("reads every page of DescribeAlarms: an alarm on the second page is not reported missing", async () => {
+    const aws = mockedAws();
+    // Tokens as sent (the SDK's paginator reuses one input object, so record a copy).
+    const tokens: Array<string | undefined> = [];
+    aws.cloudwatch.on(DescribeAlarmsCommand).callsFake((input: { NextToken?: string }) => {
+      tokens.push(input.NextToken);
+      return input.NextToken === undefined
+        ? {
+            MetricAlarms: [{ AlarmName: "a", StateValue: "OK", ActionsEnabled: true }],
+            NextToken: "page-2",
+          }
+        : { CompositeAlarms: [{ AlarmName: "b", StateValue: "ALARM", StateReason: "threshold" }] };
+    });
+    const result = await verifyAlarms(aws.clients.cloudwatch, {
+      ...OUTPUTS,
+      alarmNames: ["a", "b"],
+    });
+    assert.equal(result.status, "fail");
+    assert.equal(result.detail, "1 in ALARM: b (threshold)");
+    assert.deepEqual(tokens, [undefined, "page-2"]);
+  });
+
   it("reports an SDK error as a failed check instead of crashing", async () => {
     const aws = mockedAws();
     aws.cloudwatch
@@ -215,15 +237,16 @@ describe("deploy verify: log retention", () => {
       result.detail,
       /3 log groups expire after 30 days; account-wide RDSOSMetrics expires after 30 days/,
     );
+    // The api group's exact name is only on page 2 (matched on nextToken "p2" above).
     const prefixes = aws.logs
       .commandCalls(DescribeLogGroupsCommand)
-      .map((c) => [c.args[0].input.logGroupNamePrefix, c.args[0].input.nextToken]);
+      .map((c) => [c.args[0].input.logGroupNamePrefix, c.args[0].input.limit]);
     assert.deepEqual(prefixes, [
-      [API, undefined],
-      [API, "p2"],
-      [WORKER, undefined],
-      [PG, undefined],
-      ["RDSOSMetrics", undefined],
+      [API, 50],
+      [API, 50],
+      [WORKER, 50],
+      [PG, 50],
+      ["RDSOSMetrics", 50],
     ]);
   });
 

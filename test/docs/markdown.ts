@@ -1,9 +1,12 @@
 /**
- * Just enough Markdown for the docs tests: fenced code blocks, the prose around them (for inline
- * code spans and links), and headings with the anchors GitHub gives them.
+ * The docs tests' view of a Markdown file, from marked's lexer: fenced code blocks, inline code
+ * spans, links and headings (with the anchors GitHub gives them, from github-slugger), each
+ * with its 1-based line.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import GithubSlugger from "github-slugger";
+import { lexer, type Token, type Tokens, walkTokens } from "marked";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 
@@ -26,66 +29,91 @@ export interface MarkdownDoc {
   file: string;
   text: string;
   blocks: CodeBlock[];
-  /** Every line outside code fences, with its 1-based number. */
-  prose: Array<{ line: number; text: string }>;
   headings: Heading[];
+  /** Inline code spans (in paragraphs, headings, lists and tables), with their line. */
+  spans: Array<{ line: number; code: string }>;
+  links: Array<{ line: number; target: string }>;
+  /** Top-level blocks of prose (paragraphs, tables, list items…), with their first line. */
+  paragraphs: Array<{ line: number; text: string }>;
 }
 
-const FENCE = /^ {0,3}(`{3,}|~{3,})\s*([^\s`]*)/;
-
-/**
- * GitHub's heading anchors: lower case, punctuation dropped (letters, digits, spaces, `-` and `_`
- * stay), spaces to hyphens; a repeated anchor gets `-1`, `-2`, ….
- */
-export function githubAnchor(text: string, seen?: Map<string, number>): string {
-  const base = text
-    .trim()
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}\s_-]/gu, "")
-    .replace(/\s/g, "-");
-  if (!seen) return base;
-  const count = seen.get(base) ?? 0;
-  seen.set(base, count + 1);
-  return count === 0 ? base : `${base}-${count}`;
+/** GitHub's anchor for a heading (a repeated one gets `-1`, `-2`, … through `slugger`). */
+export function githubAnchor(text: string, slugger = new GithubSlugger()): string {
+  return slugger.slug(text);
 }
+
+const FENCE_CLOSED = /\n {0,3}(`{3,}|~{3,})[ \t]*\n*$/;
 
 export function parseMarkdown(file: string, text: string): MarkdownDoc {
-  const blocks: CodeBlock[] = [];
-  const prose: MarkdownDoc["prose"] = [];
-  const headings: Heading[] = [];
-  const seen = new Map<string, number>();
-  const lines = text.split("\n");
-  let open: { fence: string; block: CodeBlock } | undefined;
-  lines.forEach((raw, index) => {
-    const lineNo = index + 1;
-    const fence = FENCE.exec(raw);
-    if (open) {
-      if (fence && fence[1]!.startsWith(open.fence) && raw.trim() === fence[1]) {
-        blocks.push(open.block);
-        open = undefined;
-      } else open.block.lines.push(raw);
-      return;
+  const tokens = lexer(text);
+  // The lexer reports no positions. Tokens come in document order, so each one's raw text is
+  // found from where the previous one was. Inside lists and block quotes a child's raw text
+  // loses its indent and `>` markers: search with both removed from every line (which keeps
+  // the line count, hence the line numbers); a table cell's raw text has its `\|` unescaped.
+  const flat = (s: string) => s.replace(/^[ \t>]+/gm, "").replace(/\\\|/g, "|");
+  const searchable = flat(text);
+  let cursor = 0;
+  const lineAt = (offset: number) => searchable.slice(0, offset).split("\n").length;
+  const locate = (raw: string, leaf: boolean): number => {
+    const needle = flat(raw);
+    const found = searchable.indexOf(needle, cursor);
+    if (found < 0) return lineAt(cursor);
+    cursor = leaf ? found + needle.length : found;
+    return lineAt(found);
+  };
+
+  const doc: MarkdownDoc = {
+    file,
+    text,
+    blocks: [],
+    headings: [],
+    spans: [],
+    links: [],
+    paragraphs: [],
+  };
+  const slugger = new GithubSlugger();
+  for (const token of tokens) {
+    if (token.type === "space" || token.type === "code" || token.type === "hr") {
+      locate(token.raw, true);
+      continue;
     }
-    if (fence) {
-      open = {
-        fence: fence[1]!,
-        block: { lang: (fence[2] ?? "").toLowerCase(), line: lineNo + 1, lines: [] },
-      };
-      return;
+    const items = token.type === "list" ? (token as Tokens.List).items : [token];
+    for (const item of items) {
+      doc.paragraphs.push({ line: locate(item.raw, true), text: item.raw.trim() });
     }
-    prose.push({ line: lineNo, text: raw });
-    const heading = /^(#{1,6})\s+(.*?)\s*#*\s*$/.exec(raw);
-    if (heading) {
-      const headingText = heading[2]!;
-      headings.push({
-        level: heading[1]!.length,
-        text: headingText,
-        anchor: githubAnchor(headingText, seen),
-      });
+  }
+  cursor = 0;
+  // The callback is synchronous: walkTokens returns its (undefined) results, nothing to await.
+  void walkTokens(tokens, (token: Token) => {
+    // A container (paragraph, list, table…) is walked into next: the cursor stays at its start.
+    const leaf = !["tokens", "items", "rows"].some((k) => k in token && (token as never)[k]);
+    const line = "raw" in token && token.raw ? locate(token.raw, leaf) : lineAt(cursor);
+    switch (token.type) {
+      case "code": {
+        const code = token as Tokens.Code;
+        if (code.codeBlockStyle === "indented") break;
+        if (!FENCE_CLOSED.test(code.raw.trimEnd().concat("\n"))) {
+          throw new Error(`${file}:${line}: code fence never closed`);
+        }
+        const lang = (code.lang ?? "").split(/\s/)[0]!.toLowerCase();
+        doc.blocks.push({ lang, line: line + 1, lines: code.text.split("\n") });
+        break;
+      }
+      case "heading": {
+        const heading = token as Tokens.Heading;
+        const anchor = githubAnchor(heading.text, slugger);
+        doc.headings.push({ level: heading.depth, text: heading.text, anchor });
+        break;
+      }
+      case "codespan":
+        doc.spans.push({ line, code: (token as Tokens.Codespan).text.replace(/\s+/g, " ").trim() });
+        break;
+      case "link":
+        doc.links.push({ line, target: (token as Tokens.Link).href });
+        break;
     }
   });
-  if (open) throw new Error(`${file}:${open.block.line - 1}: code fence never closed`);
-  return { file, text, blocks, prose, headings };
+  return doc;
 }
 
 export function readMarkdown(relativePath: string): MarkdownDoc {
@@ -105,53 +133,17 @@ export function documentationFiles(): string[] {
   return [...docs, "README.md"];
 }
 
-/** Inline code spans of the prose (a span may wrap onto the next line), with their line. */
+/** Inline code spans of the prose, with their line. */
 export function inlineCode(doc: MarkdownDoc): Array<{ line: number; code: string }> {
-  const spans: Array<{ line: number; code: string }> = [];
-  // Paragraphs: a span never crosses a blank line.
-  let paragraph: MarkdownDoc["prose"] = [];
-  const flush = () => {
-    if (paragraph.length === 0) return;
-    const joined = paragraph.map((p) => p.text).join("\n");
-    for (const m of joined.matchAll(/(`+)([^`]+?)\1(?!`)/g)) {
-      const before = joined.slice(0, m.index);
-      const line = paragraph[0]!.line + (before.match(/\n/g)?.length ?? 0);
-      spans.push({ line, code: m[2]!.replace(/\s+/g, " ").trim() });
-    }
-    paragraph = [];
-  };
-  for (const entry of doc.prose) {
-    if (entry.text.trim() === "") flush();
-    else paragraph.push(entry);
-  }
-  flush();
-  return spans;
+  return doc.spans;
 }
 
 /** Markdown links `[text](target)` of the prose, with their line. */
 export function links(doc: MarkdownDoc): Array<{ line: number; target: string }> {
-  const found: Array<{ line: number; target: string }> = [];
-  for (const { line, text } of doc.prose) {
-    // Inline code may contain brackets that are not links.
-    const withoutCode = text.replace(/`[^`]*`/g, "``");
-    for (const m of withoutCode.matchAll(/\]\(([^)\s]+)\)/g)) found.push({ line, target: m[1]! });
-  }
-  return found;
+  return doc.links;
 }
 
-/** Paragraphs (blocks of prose lines between blank lines, tables included), with their line. */
+/** Blocks of prose (paragraphs, tables, each list item), with their first line. */
 export function paragraphs(doc: MarkdownDoc): Array<{ line: number; text: string }> {
-  const out: Array<{ line: number; text: string }> = [];
-  let current: MarkdownDoc["prose"] = [];
-  const flush = () => {
-    if (current.length)
-      out.push({ line: current[0]!.line, text: current.map((c) => c.text).join("\n") });
-    current = [];
-  };
-  for (const entry of doc.prose) {
-    if (entry.text.trim() === "") flush();
-    else current.push(entry);
-  }
-  flush();
-  return out;
+  return doc.paragraphs;
 }

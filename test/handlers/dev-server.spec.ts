@@ -61,7 +61,7 @@ describe("dev server", () => {
     await assert.rejects(
       startDevServer({ port, databaseUrl: "", print: () => undefined }),
       (err: Error) =>
-        err.name === "UsageError" &&
+        err.name === "ToolError" &&
         /^Port \d+ is already in use .*pass --port N\.$/.test(err.message),
     );
     assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);

@@ -295,7 +295,18 @@ describe("components under Pulumi's mock runtime", () => {
               environment: { DATABASE_URL: "postgres://app:s3cret@db:5432/huntaze" },
             }),
           ),
-        /environment variable DATABASE_URL holds a URL with embedded credentials/,
+        /environment variable DATABASE_URL looks like a secret; store the value in Secrets Manager/,
+      );
+      // The same names and values the policy pack's lambda-environment-no-secrets refuses.
+      for (const name of ["DATABASE_URL", "CONNECTION_STRING", "REDIS_URL", "STRIPE_ACCESS_KEY"]) {
+        assert.throws(
+          () => c.fn.assertNoSecretEnvironment("fn", { [name]: "x" }),
+          new RegExp(`environment variable ${name} looks like a secret`),
+        );
+      }
+      assert.throws(
+        () => c.fn.assertNoSecretEnvironment("fn", { UPSTREAM: "https://a?access_token=abc123" }),
+        /environment variable UPSTREAM holds a URL with a credential parameter/,
       );
       assert.doesNotThrow(() =>
         c.fn.assertNoSecretEnvironment("ok", {

@@ -2,9 +2,10 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { ToolError } from "../../tools/lib/errors";
 import { main } from "../../tools/preview/cli";
 import { computedOutputs } from "../../tools/preview/computed";
-import { projectMain, StackConfigError } from "../../tools/preview/stack-config";
+import { projectMain } from "../../tools/preview/stack-config";
 import { PROJECT_ROOT } from "./support";
 
 interface Captured {
@@ -212,7 +213,10 @@ describe("the offline preview runs the program as the Pulumi engine does", () =>
         workDir: path.join(dir, "src"),
       });
       fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: p\nmain: app/index.ts\n");
-      assert.throws(() => projectMain(dir), StackConfigError);
+      assert.throws(
+        () => projectMain(dir),
+        (err: unknown) => err instanceof ToolError && err.kind === "stack-config",
+      );
       assert.throws(() => projectMain(dir), /main "app\/index\.ts" does not exist/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -2,7 +2,8 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { policies } from "../../policies/src/pack";
-import { loadInProcessAnalyzer, PackDefinitionError } from "../../tools/policy/analyzer";
+import { ToolError } from "../../tools/lib/errors";
+import { loadInProcessAnalyzer } from "../../tools/policy/analyzer";
 import { buildEngineRequests, durationSeconds, toEngineValue } from "../../tools/policy/engine";
 import { evaluatePolicies, mandatoryViolations, projectPack } from "../../tools/policy/evaluate";
 import { captured, programRun, STACK_URN, stackConfig } from "../support/runs";
@@ -98,8 +99,7 @@ describe("the offline evaluator drives @pulumi/policy's analyzer like the engine
     assert.throws(
       () =>
         loadInProcessAnalyzer({ ...pack, args: { policies: [{ ...policies[0], name: "all" }] } }),
-      (err: unknown) =>
-        err instanceof PackDefinitionError && /"all" is a reserved name/.test(err.message),
+      (err: unknown) => err instanceof ToolError && /"all" is a reserved name/.test(err.message),
     );
   });
 

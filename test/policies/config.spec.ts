@@ -2,13 +2,13 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { AnalyzerInfo } from "@pulumi/pulumi/proto/analyzer_pb";
+import { EXIT_USAGE, ToolError } from "../../tools/lib/errors";
 import { loadInProcessAnalyzer } from "../../tools/policy/analyzer";
 import {
-  assertSupportedSchema,
-  PolicyConfigError,
+  compilePolicySchema,
+  policyConfigProblems,
   readPolicyConfigFile,
   reconcilePolicyConfig,
-  validateAgainstSchema,
 } from "../../tools/policy/config";
 import { projectPack } from "../../tools/policy/evaluate";
 import { tempDir } from "../support/temp";
@@ -26,7 +26,8 @@ describe("policy config, reconciled as the engine does before Configure", () => 
     assert.throws(
       () => reconcile(doc),
       (err: unknown) => {
-        assert.ok(err instanceof PolicyConfigError, String(err));
+        assert.ok(err instanceof ToolError, String(err));
+        assert.equal(err.exitCode, EXIT_USAGE);
         assert.match(err.message, /^policies\/config\/test\.json: /);
         assert.match(err.message, message);
         return true;
@@ -74,7 +75,7 @@ describe("policy config, reconciled as the engine does before Configure", () => 
   it("rejects a property the policy does not have", () => {
     rejects(
       { "secretsmanager-secret-rotation": { maxRotationDay: 30 } },
-      /secretsmanager-secret-rotation\.maxRotationDay is not allowed/,
+      /secretsmanager-secret-rotation\.maxRotationDay is not allowed \(did you mean "maxRotationDays"\?\)/,
     );
   });
 
@@ -125,20 +126,37 @@ describe("policy config, reconciled as the engine does before Configure", () => 
     }
   });
 
-  it("supports every JSON-schema keyword the pack's schemas use", () => {
+  it("reports every problem at once, each with its policy and property path", () => {
+    rejects(
+      {
+        "xray-sampling-rule": { maxFixedRate: -1 },
+        "rds-no-public-access": { exemptions: [{ resource: 3, reason: "legacy" }] },
+      },
+      /invalid policy config:\n {2}- (?=[\s\S]*xray-sampling-rule\.maxFixedRate must be >= 0 \(got -1\))(?=[\s\S]*rds-no-public-access\.exemptions\[0\]\.resource must be a string, not a number \(3\))/,
+    );
+  });
+
+  it("compiles every schema of the pack, its defaults valid, and refuses an unknown keyword", () => {
+    const defaults = reconcile(undefined);
     for (const policy of info.getPoliciesList()) {
+      const name = policy.getName();
       const properties = policy.getConfigschema()?.getProperties()?.toJavaScript() ?? {};
-      assert.doesNotThrow(() =>
-        assertSupportedSchema({ type: "object", properties }, policy.getName()),
-      );
+      const required = policy.getConfigschema()?.getRequiredList() ?? [];
+      const validate = compilePolicySchema(name, properties as never, required);
+      assert.deepEqual(policyConfigProblems(name, validate, defaults[name]!.properties), []);
     }
     assert.throws(
-      () => assertSupportedSchema({ properties: { x: { items: { oneOf: [] } } } }, "p"),
-      /keyword "oneOf" at p\.x\[\] is not supported/,
+      () => compilePolicySchema("p", { x: { type: "integer", minimun: 1 } }, []),
+      /policy p: its config schema is invalid: .*minimun/,
     );
-    assert.deepEqual(
-      validateAgainstSchema([1, "a"], { type: "array", items: { type: "integer" } }, "v"),
-      ['v[1] must be an integer, not a string ("a")'],
+    const validate = compilePolicySchema(
+      "p",
+      { v: { type: "array", items: { type: "integer" } } },
+      [],
     );
+    assert.deepEqual(policyConfigProblems("p", validate, { v: [1, "a"] }), [
+      'p.v[1] must be an integer, not a string ("a")',
+    ]);
+    assert.deepEqual(policyConfigProblems("p", validate, { v: [1, 2] }), []);
   });
 });

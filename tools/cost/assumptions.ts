@@ -1,5 +1,5 @@
+import { usageError } from "../lib/errors";
 import type { LoadedStackConfig } from "../preview/stack-config";
-import { StackConfigError } from "../preview/stack-config";
 
 export const COST_ASSUMPTIONS_KEY = "huntaze-api:costAssumptions";
 
@@ -82,7 +82,7 @@ export function loadCostAssumptions(stackConfig: LoadedStackConfig): ResolvedAss
     parsed = undefined;
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new StackConfigError(
+    throw usageError(
       `${COST_ASSUMPTIONS_KEY} must be a mapping of assumption names to numbers (${stackConfig.stackFile}), e.g. requestsPerMonth: 1000000`,
     );
   }
@@ -91,13 +91,13 @@ export function loadCostAssumptions(stackConfig: LoadedStackConfig): ResolvedAss
   const known = Object.keys(DEFAULT_COST_ASSUMPTIONS);
   for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) {
     if (!known.includes(key)) {
-      throw new StackConfigError(
+      throw usageError(
         `${COST_ASSUMPTIONS_KEY}.${key} is not a known assumption (${stackConfig.stackFile}); use one of: ${known.join(", ")}`,
       );
     }
     const n = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
     if (typeof n !== "number" || !Number.isFinite(n) || n < 0) {
-      throw new StackConfigError(
+      throw usageError(
         `${COST_ASSUMPTIONS_KEY}.${key} must be a non-negative number (${stackConfig.stackFile}), got ${JSON.stringify(value)}`,
       );
     }

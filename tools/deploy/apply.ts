@@ -1,11 +1,7 @@
+import { ToolError } from "../lib/errors";
 import { CANNOT_RUN_ADVICE, isCannotRun } from "../policy/cannot-run";
 import type { Io } from "./progress";
-import { type EngineRun, type PolicyViolation, type PulumiCli, PulumiError } from "./pulumi";
-
-/** Arguments shared by `pulumi preview` and `pulumi up`: the stack and its policy pack. */
-export function policyArgs(stack: string, policyConfig: string): string[] {
-  return ["--stack", stack, "--policy-pack", "policies", "--policy-pack-config", policyConfig];
-}
+import type { EngineRun, PolicyViolation, Pulumi } from "./pulumi";
 
 export interface StepOutcome {
   ok: boolean;
@@ -80,39 +76,40 @@ export function judgeEngineRun(command: "preview" | "up", run: EngineRun): StepO
 }
 
 async function runEngine(
-  pulumi: PulumiCli,
+  pulumi: Pulumi,
   command: "preview" | "up",
-  args: string[],
+  stack: string,
+  policyConfig: string,
   io: Io,
 ): Promise<StepOutcome> {
   try {
-    return judgeEngineRun(command, await pulumi.engine(command, args, io.out));
+    return judgeEngineRun(command, await pulumi.engine(command, { stack, policyConfig }, io.out));
   } catch (err) {
-    if (err instanceof PulumiError) return { ok: false, summary: err.message, violations: [] };
+    if (err instanceof ToolError) return { ok: false, summary: err.message, violations: [] };
     throw err;
   }
 }
 
 /** Step 3: the plan with the policy pack; any mandatory violation stops the deploy. */
 export function validate(
-  pulumi: PulumiCli,
+  pulumi: Pulumi,
   stack: string,
   policyConfig: string,
   io: Io,
 ): Promise<StepOutcome> {
-  return runEngine(pulumi, "preview", policyArgs(stack, policyConfig), io);
+  return runEngine(pulumi, "preview", stack, policyConfig, io);
 }
 
 /**
  * Step 4: `pulumi up` with the same pack (the engine re-plans and re-evaluates the policies,
- * so a change that landed between preview and up is still checked). `--yes` because the
- * confirmation already happened in this command.
+ * so a change that landed between preview and up is still checked). The Automation API
+ * never prompts: the confirmation already happened in this command.
  */
 export function deploy(
-  pulumi: PulumiCli,
+  pulumi: Pulumi,
   stack: string,
   policyConfig: string,
   io: Io,
 ): Promise<StepOutcome> {
-  return runEngine(pulumi, "up", [...policyArgs(stack, policyConfig), "--yes"], io);
+  return runEngine(pulumi, "up", stack, policyConfig, io);
 }

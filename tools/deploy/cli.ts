@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import * as readline from "node:readline/promises";
 import { parseArgs } from "node:util";
+import { ToolError, usageError } from "../lib/errors";
 import { deploy, validate } from "./apply";
 import { type AwsClientFactory, type AwsClients, createAwsClients } from "./aws";
 import { backupDatabase } from "./backup";
@@ -15,7 +16,7 @@ import {
   readDeployConfig,
 } from "./prechecks";
 import { type CheckResult, type Io, printCheck, renderTable, stepHeader } from "./progress";
-import { PulumiCli, PulumiError } from "./pulumi";
+import { AutomationPulumi, type Pulumi } from "./pulumi";
 import { type CommandRunner, spawnRunner } from "./runner";
 import { type Fetch, verifyStack } from "./verify";
 
@@ -23,9 +24,10 @@ const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 
 export const HELP = `Usage: npm run deploy -- --stack <staging|prod> [options]
 
-Deploys a huntaze-api stack with the Pulumi CLI and the policy pack, guarded the way the
-original deploy-production-hardening.sh was, then verifies the result in AWS. Needs the
-Pulumi CLI (logged in to the stack's backend) and AWS credentials for the stack's account.
+Deploys a huntaze-api stack with the policy pack through Pulumi's Automation API, guarded
+by pre-checks and a snapshot, then verifies the result in AWS. Needs the Pulumi CLI (which
+the Automation API drives; logged in to the stack's backend) and AWS credentials for the
+stack's account.
 
 Flow (each step stops the deploy when it fails):
   1. Pre-checks   Pulumi CLI installed (>= 3.58) and logged in; Pulumi.<stack>.yaml sets
@@ -63,13 +65,6 @@ Options:
 Exit codes: 0 deployed and verified (warnings allowed); 1 a step or a check failed, or the
 deploy was declined; 2 bad usage.`;
 
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
-
 export interface DeployOptions {
   stack: string;
   yes: boolean;
@@ -100,7 +95,7 @@ export function parseDeployArgs(argv: string[]): DeployOptions {
       },
     }).values;
   } catch (err) {
-    throw new UsageError(`${(err as Error).message} (see --help)`);
+    throw usageError(`${(err as Error).message} (see --help)`);
   }
   const options: DeployOptions = {
     stack: typeof values.stack === "string" ? values.stack : "",
@@ -113,19 +108,19 @@ export function parseDeployArgs(argv: string[]): DeployOptions {
     help: values.help === true,
   };
   if (options.help) return options;
-  if (!options.stack) throw new UsageError("missing --stack <name> (e.g. --stack prod)");
+  if (!options.stack) throw usageError("missing --stack <name> (e.g. --stack prod)");
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*(\/[A-Za-z0-9][A-Za-z0-9_.-]*){0,2}$/.test(options.stack)) {
-    throw new UsageError(
+    throw usageError(
       `invalid --stack "${options.stack}": use a stack name such as prod (or org/prod)`,
     );
   }
   if (options.previewOnly && options.verifyOnly) {
-    throw new UsageError("--preview-only and --verify-only cannot be combined");
+    throw usageError("--preview-only and --verify-only cannot be combined");
   }
   if (typeof values["latency-target-ms"] === "string") {
     const n = Number(values["latency-target-ms"]);
     if (!Number.isFinite(n) || n <= 0) {
-      throw new UsageError(
+      throw usageError(
         `--latency-target-ms must be a positive number of milliseconds, got "${values["latency-target-ms"]}"`,
       );
     }
@@ -148,6 +143,8 @@ export interface DeployDeps {
   sleep: (ms: number) => Promise<void>;
   projectRoot: string;
   env: NodeJS.ProcessEnv;
+  /** Pulumi itself. @default the Automation API over `projectRoot` */
+  pulumi?: Pulumi;
   /** Heartbeat interval for silent long steps. @default 15000 */
   heartbeatMs?: number;
   /** Poll interval while a snapshot is created. @default 15000 */
@@ -194,7 +191,7 @@ export async function runDeploy(options: DeployOptions, deps: DeployDeps): Promi
   const { io } = deps;
   const stack = options.stack;
   const shortStack = stack.split("/").pop() ?? stack;
-  const pulumi = new PulumiCli(deps.run, deps.projectRoot, deps.env);
+  const pulumi = deps.pulumi ?? new AutomationPulumi(deps.projectRoot, deps.env);
   const started = deps.clock();
   const total = options.verifyOnly || options.previewOnly ? 2 : 5;
   const mode = options.verifyOnly ? " (verify only)" : options.previewOnly ? " (preview only)" : "";
@@ -232,7 +229,7 @@ export async function runDeploy(options: DeployOptions, deps: DeployDeps): Promi
         try {
           raw = await pulumi.outputs(stack);
         } catch (err) {
-          if (!(err instanceof PulumiError)) throw err;
+          if (!(err instanceof ToolError)) throw err;
           io.err(`  [FAIL] stack outputs: ${err.message}`);
           return 1;
         }
@@ -304,7 +301,7 @@ export async function runDeploy(options: DeployOptions, deps: DeployDeps): Promi
   try {
     outputs = await pulumi.outputs(stack);
   } catch (err) {
-    if (!(err instanceof PulumiError)) throw err;
+    if (!(err instanceof ToolError)) throw err;
     io.err(`  [FAIL] stack outputs: ${err.message}`);
     return 1;
   }

@@ -1,16 +1,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { GetCallerIdentityCommand, type STSClient } from "@aws-sdk/client-sts";
-import { loadStackConfig, StackConfigError } from "../preview/stack-config";
+import { ToolError } from "../lib/errors";
+import { loadStackConfig } from "../preview/stack-config";
 import { describeAwsError } from "./aws";
 import { type CheckResult, type Io, withHeartbeat } from "./progress";
-import {
-  MIN_PULUMI_VERSION,
-  PULUMI_INSTALL_HINT,
-  type PulumiCli,
-  PulumiError,
-  versionAtLeast,
-} from "./pulumi";
+import { MIN_PULUMI_VERSION, PULUMI_INSTALL_HINT, type Pulumi, versionAtLeast } from "./pulumi";
 import { type CommandRunner, tail } from "./runner";
 
 export const EXPECTED_ACCOUNT_KEY = "huntaze-api:expectedAccountId";
@@ -22,7 +17,7 @@ const ok = (name: string, detail: string): CheckResult => ({ name, status: "ok",
 const fail = (name: string, detail: string): CheckResult => ({ name, status: "fail", detail });
 const warn = (name: string, detail: string): CheckResult => ({ name, status: "warn", detail });
 
-export async function checkPulumiCli(pulumi: PulumiCli): Promise<CheckResult> {
+export async function checkPulumiCli(pulumi: Pulumi): Promise<CheckResult> {
   const name = "Pulumi CLI";
   let version: string | null;
   try {
@@ -40,13 +35,13 @@ export async function checkPulumiCli(pulumi: PulumiCli): Promise<CheckResult> {
   return ok(name, `v${version}`);
 }
 
-export async function checkPulumiLogin(pulumi: PulumiCli): Promise<CheckResult> {
+export async function checkPulumiLogin(pulumi: Pulumi): Promise<CheckResult> {
   const name = "Pulumi login";
   try {
     const who = await pulumi.whoami();
     return ok(name, `${who.user}${who.url ? ` on ${who.url}` : ""}`);
   } catch (err) {
-    const why = err instanceof PulumiError ? err.message : String(err);
+    const why = err instanceof ToolError ? err.message : String(err);
     return fail(
       name,
       `not logged in to a Pulumi backend (${why}); run \`pulumi login\` (Pulumi Cloud) or \`pulumi login s3://<bucket>\` for a self-managed backend`,
@@ -78,7 +73,7 @@ export function readDeployConfig(
   try {
     loaded = loadStackConfig(projectRoot, shortStack);
   } catch (err) {
-    if (err instanceof StackConfigError) return { result: fail(name, err.message) };
+    if (err instanceof ToolError) return { result: fail(name, err.message) };
     throw err;
   }
   const region = loaded.config["aws:region"];
@@ -138,11 +133,11 @@ export function readDeployConfig(
 
 /** Whether the backend knows the stack; `hasResources` is false before the first deploy. */
 export async function checkStackExists(
-  pulumi: PulumiCli,
+  pulumi: Pulumi,
   stack: string,
 ): Promise<{ result: CheckResult; hasResources: boolean }> {
   const name = "stack exists";
-  let stacks: Awaited<ReturnType<PulumiCli["listStacks"]>>;
+  let stacks: Awaited<ReturnType<Pulumi["listStacks"]>>;
   try {
     stacks = await pulumi.listStacks();
   } catch (err) {

@@ -1,7 +1,12 @@
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
-import { type CommandRunner, commandLine, tail } from "./runner";
+import type {
+  EngineEvent,
+  LocalWorkspace,
+  PulumiCommand,
+  StackSummary,
+  WhoAmIResult,
+} from "@pulumi/pulumi/automation";
+import { ToolError } from "../lib/errors";
+import { tail } from "./runner";
 
 /** How to get the CLI, printed whenever it is missing. */
 export const PULUMI_INSTALL_HINT =
@@ -11,29 +16,12 @@ export const PULUMI_INSTALL_HINT =
 /** `pulumi whoami --json` exists from 3.58.0 on; the Automation API uses the same cut-off. */
 export const MIN_PULUMI_VERSION = "3.58.0";
 
-/** A Pulumi CLI failure that the deploy command reports as a failed step (exit 1). */
-export class PulumiError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "PulumiError";
-  }
-}
+/** The policy pack, relative to the project root (the Automation API's working directory). */
+export const POLICY_PACK = "policies";
 
-export interface StackSummary {
-  name: string;
-  current?: boolean;
-  lastUpdate?: string;
-  resourceCount?: number;
-  url?: string;
-}
+export type { StackSummary, WhoAmIResult as WhoAmI };
 
-export interface WhoAmI {
-  user: string;
-  url?: string;
-  organizations?: string[];
-}
-
-/** A policy violation as the engine reports it in `--event-log` (`policyEvent`). */
+/** A policy violation as the engine reports it (`policyEvent`). */
 export interface PolicyViolation {
   policyPackName: string;
   policyName: string;
@@ -42,10 +30,33 @@ export interface PolicyViolation {
   message: string;
 }
 
-/** The result of `pulumi preview`/`pulumi up` run with `--event-log`. */
+/** The result of a preview or an update: its exit code and the policy events it reported. */
 export interface EngineRun {
   code: number | null;
   violations: PolicyViolation[];
+}
+
+/** What preview and up run with: the stack and the policy pack's config for it. */
+export interface EngineTarget {
+  stack: string;
+  /** Project-relative path of the pack's config (`--policy-pack-config`). */
+  policyConfig: string;
+}
+
+/** The Pulumi operations the deploy uses; the Automation API in production, a fake in tests. */
+export interface Pulumi {
+  /** The CLI's version; `null` when the `pulumi` binary is not installed. */
+  version(): Promise<string | null>;
+  whoami(): Promise<WhoAmIResult>;
+  listStacks(): Promise<StackSummary[]>;
+  /** Stack outputs, secrets replaced by `[secret]`. */
+  outputs(stack: string): Promise<Record<string, unknown>>;
+  /** Preview or update with the policy pack; output goes to `echo`, policy events are kept. */
+  engine(
+    command: "preview" | "up",
+    target: EngineTarget,
+    echo: (line: string) => void,
+  ): Promise<EngineRun>;
 }
 
 /** Compares dotted versions numerically (`3.100.0` > `3.58.0`). */
@@ -61,102 +72,161 @@ export function versionAtLeast(version: string, minimum: string): boolean {
   return true;
 }
 
-/**
- * Reads the engine's event log (one JSON event per line) and returns the policy violations.
- * Lines that are not complete JSON (a log cut short by a crash) are ignored.
- */
-export function parsePolicyEvents(eventLog: string): PolicyViolation[] {
-  const violations: PolicyViolation[] = [];
-  for (const line of eventLog.split("\n")) {
-    if (!line.trim()) continue;
-    let event: { policyEvent?: Partial<PolicyViolation> };
-    try {
-      event = JSON.parse(line);
-    } catch {
-      continue;
-    }
-    const p = event.policyEvent;
-    if (!p) continue;
-    violations.push({
-      policyPackName: p.policyPackName ?? "",
-      policyName: p.policyName ?? "",
-      enforcementLevel: p.enforcementLevel ?? "advisory",
-      resourceUrn: p.resourceUrn,
-      message: (p.message ?? "").trim(),
-    });
-  }
-  return violations;
+/** The policy violation an engine event carries, if it is a `policyEvent`. */
+export function policyViolation(event: EngineEvent): PolicyViolation | undefined {
+  const p = event.policyEvent;
+  if (!p) return undefined;
+  return {
+    policyPackName: p.policyPackName ?? "",
+    policyName: p.policyName ?? "",
+    enforcementLevel: p.enforcementLevel ?? "advisory",
+    resourceUrn: p.resourceUrn,
+    message: (p.message ?? "").trim(),
+  };
 }
 
-/** The Pulumi CLI driven as a child process (what the Automation API does too, minus the extra layer). */
-export class PulumiCli {
+/**
+ * Collects the policy violations of a run from its typed engine events (the `onEvent`
+ * callback of preview and up).
+ */
+export function policyEventCollector(): {
+  onEvent: (event: EngineEvent) => void;
+  violations: PolicyViolation[];
+} {
+  const violations: PolicyViolation[] = [];
+  return {
+    violations,
+    onEvent: (event) => {
+      const violation = policyViolation(event);
+      if (violation) violations.push(violation);
+    },
+  };
+}
+
+type Automation = typeof import("@pulumi/pulumi/automation");
+
+/** What a failed Pulumi command left: exit code and stderr (CommandError keeps them private). */
+function commandFailure(err: unknown): { code: number | null; why: string } | undefined {
+  const result = (err as { commandResult?: { code?: number; stderr?: string; stdout?: string } })
+    .commandResult;
+  if (!result) return undefined;
+  return {
+    code: result.code ?? null,
+    why: tail(result.stderr || result.stdout || "", 5) || `exit code ${result.code}`,
+  };
+}
+
+/**
+ * Pulumi through its Automation API: a LocalWorkspace over this project (Pulumi.yaml at the
+ * root), the `pulumi` binary found on PATH. The API loads on first use, so `--help` and the
+ * missing-CLI pre-check answer without it.
+ */
+export class AutomationPulumi implements Pulumi {
+  private command?: PulumiCommand;
+  private ws?: LocalWorkspace;
+
   constructor(
-    private readonly run: CommandRunner,
-    private readonly cwd: string,
+    private readonly workDir: string,
     private readonly env: NodeJS.ProcessEnv,
   ) {}
 
-  private async capture(args: string[]): Promise<string> {
-    const result = await this.run("pulumi", args, { cwd: this.cwd, env: this.env });
-    if (result.notFound)
-      throw new PulumiError(`Pulumi CLI not found on PATH: ${PULUMI_INSTALL_HINT}`);
-    if (result.code !== 0) {
-      const why = tail(result.stderr || result.stdout, 5) || `exit code ${result.code}`;
-      throw new PulumiError(`\`${commandLine("pulumi", args)}\` failed: ${why}`);
-    }
-    return result.stdout;
+  private api(): Automation {
+    return require("@pulumi/pulumi/automation") as Automation;
   }
 
-  /** `null` when the CLI is not installed. */
   async version(): Promise<string | null> {
-    const result = await this.run("pulumi", ["version"], { cwd: this.cwd, env: this.env });
-    if (result.notFound) return null;
-    if (result.code !== 0)
-      throw new PulumiError(`\`pulumi version\` failed: ${tail(result.stderr, 3)}`);
-    return result.stdout.trim().replace(/^v/, "");
+    try {
+      // Our own minimum is checked by the pre-check, with the install hint.
+      this.command = await this.api().PulumiCommand.get({ skipVersionCheck: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT" || /ENOENT/.test(String(err))) {
+        return null;
+      }
+      throw new ToolError(`\`pulumi version\` failed: ${tail(String(err), 3)}`);
+    }
+    return this.command.version?.toString() ?? null;
   }
 
-  async whoami(): Promise<WhoAmI> {
-    const out = await this.capture(["whoami", "--json"]);
-    return JSON.parse(out) as WhoAmI;
+  private async workspace(): Promise<LocalWorkspace> {
+    if (this.ws) return this.ws;
+    if (!this.command && (await this.version()) === null) {
+      throw new ToolError(`Pulumi CLI not found on PATH: ${PULUMI_INSTALL_HINT}`);
+    }
+    const envVars = Object.fromEntries(
+      Object.entries(this.env).filter((e): e is [string, string] => e[1] !== undefined),
+    );
+    this.ws = await this.api().LocalWorkspace.create({
+      workDir: this.workDir,
+      pulumiCommand: this.command,
+      envVars,
+    });
+    return this.ws;
   }
 
-  async listStacks(): Promise<StackSummary[]> {
-    const out = await this.capture(["stack", "ls", "--json"]);
-    return JSON.parse(out) as StackSummary[];
+  /** Runs one Automation API call; a failed `pulumi` command becomes a ToolError naming it. */
+  private async call<T>(what: string, run: (ws: LocalWorkspace) => Promise<T>): Promise<T> {
+    const ws = await this.workspace();
+    try {
+      return await run(ws);
+    } catch (err) {
+      const failure = commandFailure(err);
+      if (!failure) throw err;
+      throw new ToolError(`\`pulumi ${what}\` failed: ${failure.why}`);
+    }
   }
 
-  /** Stack outputs without secrets (`[secret]` placeholders stay as they are). */
-  async outputs(stack: string): Promise<Record<string, unknown>> {
-    const out = await this.capture(["stack", "output", "--json", "--stack", stack]);
-    return (JSON.parse(out.trim() || "{}") ?? {}) as Record<string, unknown>;
+  whoami(): Promise<WhoAmIResult> {
+    return this.call("whoami", (ws) => ws.whoAmI());
   }
 
-  /**
-   * Runs `pulumi preview` or `pulumi up` with its output on the terminal, and reads the
-   * engine's event log to report policy violations precisely.
-   */
+  listStacks(): Promise<StackSummary[]> {
+    return this.call("stack ls", (ws) => ws.listStacks());
+  }
+
+  outputs(stack: string): Promise<Record<string, unknown>> {
+    return this.call(`stack output --stack ${stack}`, async (ws) => {
+      const outputs = await ws.stackOutputs(stack);
+      return Object.fromEntries(
+        Object.entries(outputs).map(([key, o]) => [key, o.secret ? "[secret]" : o.value]),
+      );
+    });
+  }
+
   async engine(
     command: "preview" | "up",
-    args: string[],
+    target: EngineTarget,
     echo: (line: string) => void,
   ): Promise<EngineRun> {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "huntaze-deploy-"));
-    const eventLog = path.join(dir, "events.jsonl");
-    const fullArgs = [command, ...args, "--event-log", eventLog];
-    echo(`  $ ${commandLine("pulumi", [command, ...args])}`);
+    const ws = await this.workspace();
+    const stack = await this.call(`stack select ${target.stack}`, () =>
+      this.api().Stack.select(target.stack, ws),
+    );
+    const events = policyEventCollector();
+    // Output arrives in chunks that may end mid-line: echo whole lines only.
+    let pending = "";
+    const options = {
+      policyPacks: [POLICY_PACK],
+      policyPackConfigs: [target.policyConfig],
+      onOutput: (text: string) => {
+        const lines = (pending + text).split("\n");
+        pending = lines.pop() ?? "";
+        for (const line of lines) echo(line);
+      },
+      onEvent: events.onEvent,
+    };
+    echo(
+      `  $ pulumi ${command} --stack ${target.stack} --policy-pack ${POLICY_PACK} --policy-pack-config ${target.policyConfig}`,
+    );
     try {
-      const result = await this.run("pulumi", fullArgs, {
-        cwd: this.cwd,
-        env: this.env,
-        stdio: "inherit",
-      });
-      if (result.notFound)
-        throw new PulumiError(`Pulumi CLI not found on PATH: ${PULUMI_INSTALL_HINT}`);
-      const log = fs.existsSync(eventLog) ? fs.readFileSync(eventLog, "utf8") : "";
-      return { code: result.code, violations: parsePolicyEvents(log) };
+      if (command === "preview") await stack.preview(options);
+      else await stack.up(options);
+      return { code: 0, violations: events.violations };
+    } catch (err) {
+      const failure = commandFailure(err);
+      if (!failure) throw err;
+      return { code: failure.code, violations: events.violations };
     } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+      if (pending) echo(pending);
     }
   }
 }

@@ -1,43 +1,19 @@
-import { type CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
+import { type CloudWatchClient, paginateDescribeAlarms } from "@aws-sdk/client-cloudwatch";
 import {
   type CloudWatchLogsClient,
-  DescribeLogGroupsCommand,
+  paginateDescribeLogGroups,
 } from "@aws-sdk/client-cloudwatch-logs";
 import { DescribeDBInstancesCommand, type RDSClient } from "@aws-sdk/client-rds";
-import {
-  DescribeSecretCommand,
-  type DescribeSecretCommandOutput,
-  type SecretsManagerClient,
-} from "@aws-sdk/client-secrets-manager";
-import { ListSubscriptionsByTopicCommand, type SNSClient } from "@aws-sdk/client-sns";
-import { GetSamplingRulesCommand, type XRayClient } from "@aws-sdk/client-xray";
-import { type AwsClients, describeAwsError } from "./aws";
+import { paginateListSubscriptionsByTopic, type SNSClient } from "@aws-sdk/client-sns";
+import { paginateGetSamplingRules, type XRayClient } from "@aws-sdk/client-xray";
+import { RDS_OS_METRICS_LOG_GROUP as OS_METRICS_LOG_GROUP } from "../../policies/src/lib/aws";
+import type { AwsClients } from "./aws";
+import { check, listNames, missingOutput, result } from "./checks";
 import type { StackOutputs } from "./outputs";
 import type { CheckResult } from "./progress";
+import { verifySecretRotation } from "./rotation";
 
-const DAY_MS = 86_400_000;
-
-const result = (name: string, status: CheckResult["status"], detail: string): CheckResult => ({
-  name,
-  status,
-  detail,
-});
-
-function missingOutput(name: string, output: string, dataTier: boolean): CheckResult {
-  return dataTier
-    ? result(
-        name,
-        "warn",
-        `stack output \`${output}\` is absent: the data tier is not deployed in this stack`,
-      )
-    : result(name, "fail", `stack output \`${output}\` is absent; infra/index.ts must export it`);
-}
-
-function listNames(names: string[], max = 5): string {
-  return names.length <= max
-    ? names.join(", ")
-    : `${names.slice(0, max).join(", ")} and ${names.length - max} more`;
-}
+export { judgeRotation, verifySecretRotation } from "./rotation";
 
 // ---------------------------------------------------------------- alarms
 
@@ -82,15 +58,11 @@ export async function fetchAlarms(cw: CloudWatchClient, names: string[]): Promis
   const alarms: AlarmState[] = [];
   // DescribeAlarms accepts at most 100 names per call.
   for (let i = 0; i < names.length; i += 100) {
-    let nextToken: string | undefined;
-    do {
-      const page = await cw.send(
-        new DescribeAlarmsCommand({
-          AlarmNames: names.slice(i, i + 100),
-          AlarmTypes: ["MetricAlarm", "CompositeAlarm"],
-          NextToken: nextToken,
-        }),
-      );
+    const pages = paginateDescribeAlarms(
+      { client: cw },
+      { AlarmNames: names.slice(i, i + 100), AlarmTypes: ["MetricAlarm", "CompositeAlarm"] },
+    );
+    for await (const page of pages) {
       for (const a of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) {
         alarms.push({
           name: a.AlarmName ?? "",
@@ -99,8 +71,7 @@ export async function fetchAlarms(cw: CloudWatchClient, names: string[]): Promis
           reason: a.StateReason,
         });
       }
-      nextToken = page.NextToken;
-    } while (nextToken);
+    }
   }
   return alarms;
 }
@@ -109,18 +80,13 @@ export async function verifyAlarms(
   cw: CloudWatchClient,
   outputs: StackOutputs,
 ): Promise<CheckResult> {
-  if (!outputs.alarmNames) return missingOutput("alarms", "alarmNames", false);
-  try {
-    return judgeAlarms(outputs.alarmNames, await fetchAlarms(cw, outputs.alarmNames));
-  } catch (err) {
-    return result("alarms", "fail", describeAwsError(err));
-  }
+  const names = outputs.alarmNames;
+  if (!names) return missingOutput("alarms", "alarmNames", false);
+  return check("alarms", async () => judgeAlarms(names, await fetchAlarms(cw, names)));
 }
 
 // ---------------------------------------------------------------- log retention
 
-/** Enhanced Monitoring's account-wide log group, created by RDS without retention. */
-export const OS_METRICS_LOG_GROUP = "RDSOSMetrics";
 const OS_METRICS_DOC = "docs/PRODUCTION_HARDENING.md#enhanced-monitorings-log-group";
 
 export interface LogGroupRetention {
@@ -210,18 +176,17 @@ export async function fetchLogGroups(
 ): Promise<LogGroupRetention[]> {
   const groups: LogGroupRetention[] = [];
   for (const name of new Set(names)) {
-    let nextToken: string | undefined;
-    do {
-      const page = await logs.send(
-        new DescribeLogGroupsCommand({ logGroupNamePrefix: name, nextToken, limit: 50 }),
-      );
+    const pages = paginateDescribeLogGroups(
+      { client: logs, pageSize: 50 },
+      { logGroupNamePrefix: name },
+    );
+    for await (const page of pages) {
       const match = (page.logGroups ?? []).find((g) => g.logGroupName === name);
       if (match) {
         groups.push({ name, retentionInDays: match.retentionInDays });
         break;
       }
-      nextToken = page.nextToken;
-    } while (nextToken);
+    }
   }
   return groups;
 }
@@ -232,19 +197,18 @@ export async function verifyLogRetention(
   expectedDays: number,
 ): Promise<CheckResult> {
   const name = "log-retention";
-  if (!outputs.logGroupNames) return missingOutput(name, "logGroupNames", false);
-  try {
-    const found = await fetchLogGroups(logs, outputs.logGroupNames);
+  const names = outputs.logGroupNames;
+  if (!names) return missingOutput(name, "logGroupNames", false);
+  return check(name, async () => {
+    const found = await fetchLogGroups(logs, names);
     // RDSOSMetrics only matters with a database, and is judged with the others when this
     // stack manages it (database.manageOsMetricsLogGroup puts it in logGroupNames).
     let osMetrics: LogGroupRetention | null | undefined;
-    if (outputs.dbInstanceId && !outputs.logGroupNames.includes(OS_METRICS_LOG_GROUP)) {
+    if (outputs.dbInstanceId && !names.includes(OS_METRICS_LOG_GROUP)) {
       osMetrics = (await fetchLogGroups(logs, [OS_METRICS_LOG_GROUP]))[0] ?? null;
     }
-    return judgeLogRetention(outputs.logGroupNames, found, expectedDays, osMetrics);
-  } catch (err) {
-    return result(name, "fail", describeAwsError(err));
-  }
+    return judgeLogRetention(names, found, expectedDays, osMetrics);
+  });
 }
 
 // ---------------------------------------------------------------- Performance Insights
@@ -254,18 +218,17 @@ export async function verifyPerformanceInsights(
   outputs: StackOutputs,
 ): Promise<CheckResult> {
   const name = "performance-insights";
-  if (!outputs.dbInstanceId) return missingOutput(name, "dbInstanceId", true);
-  try {
-    const res = await rds.send(
-      new DescribeDBInstancesCommand({ DBInstanceIdentifier: outputs.dbInstanceId }),
-    );
+  const id = outputs.dbInstanceId;
+  if (!id) return missingOutput(name, "dbInstanceId", true);
+  return check(name, async () => {
+    const res = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }));
     const db = res.DBInstances?.[0];
-    if (!db) return result(name, "fail", `instance ${outputs.dbInstanceId} not found`);
+    if (!db) return result(name, "fail", `instance ${id} not found`);
     if (db.PerformanceInsightsEnabled !== true) {
       return result(
         name,
         "fail",
-        `Performance Insights is disabled on ${outputs.dbInstanceId}; the stack sets it, so the instance drifted: run \`pulumi refresh\` then the deploy`,
+        `Performance Insights is disabled on ${id}; the stack sets it, so the instance drifted: run \`pulumi refresh\` then the deploy`,
       );
     }
     const key = db.PerformanceInsightsKMSKeyId
@@ -274,107 +237,9 @@ export async function verifyPerformanceInsights(
     return result(
       name,
       "ok",
-      `enabled on ${outputs.dbInstanceId} (retention ${db.PerformanceInsightsRetentionPeriod ?? 7} days${key})`,
+      `enabled on ${id} (retention ${db.PerformanceInsightsRetentionPeriod ?? 7} days${key})`,
     );
-  } catch (err) {
-    return result(name, "fail", describeAwsError(err));
-  }
-}
-
-// ---------------------------------------------------------------- secret rotation
-
-function rotationIntervalDays(secret: DescribeSecretCommandOutput): number | undefined {
-  const rules = secret.RotationRules;
-  if (rules?.AutomaticallyAfterDays) return rules.AutomaticallyAfterDays;
-  const m = /^rate\((\d+)\s+days?\)$/.exec(rules?.ScheduleExpression ?? "");
-  return m ? Number(m[1]) : undefined;
-}
-
-const isoDay = (d: Date): string => d.toISOString().slice(0, 10);
-
-/**
- * Rotation must be on, and either a successful rotation happened within the schedule (plus a
- * day of slack for the rotation window) or the first one is not due yet.
- */
-export function judgeRotation(secret: DescribeSecretCommandOutput, now: Date): CheckResult {
-  const name = "secret-rotation";
-  const label = secret.Name ?? secret.ARN ?? "the app secret";
-  if (secret.RotationEnabled !== true) {
-    return result(
-      name,
-      "fail",
-      `rotation is not enabled on ${label}; the stack configures it, so run the deploy again and check the rotation function`,
-    );
-  }
-  const interval = rotationIntervalDays(secret);
-  const schedule = interval
-    ? `every ${interval} days`
-    : (secret.RotationRules?.ScheduleExpression ?? "custom schedule");
-  const pending = Object.entries(secret.VersionIdsToStages ?? {}).find(
-    ([, stages]) => stages.includes("AWSPENDING") && !stages.includes("AWSCURRENT"),
-  );
-  const graceMs = DAY_MS;
-  const last = secret.LastRotatedDate;
-  if (last && interval) {
-    const ageDays = (now.getTime() - last.getTime()) / DAY_MS;
-    if (now.getTime() - last.getTime() > interval * DAY_MS + graceMs) {
-      return result(
-        name,
-        "fail",
-        `${label}: last successful rotation ${isoDay(last)} (${Math.floor(ageDays)} days ago) but the schedule is ${schedule}: rotation is failing (see docs/RUNBOOK.md#secret-rotation-failed)`,
-      );
-    }
-  }
-  if (!last) {
-    const next = secret.NextRotationDate;
-    if (next && now.getTime() - next.getTime() > graceMs) {
-      return result(
-        name,
-        "fail",
-        `${label}: no successful rotation yet and the first one was due ${isoDay(next)} (see docs/RUNBOOK.md#secret-rotation-failed)`,
-      );
-    }
-    if (
-      !next &&
-      interval &&
-      secret.CreatedDate &&
-      now.getTime() - secret.CreatedDate.getTime() > interval * DAY_MS + graceMs
-    ) {
-      return result(
-        name,
-        "fail",
-        `${label}: created ${isoDay(secret.CreatedDate)}, rotation ${schedule}, never rotated`,
-      );
-    }
-  }
-  if (pending) {
-    return result(
-      name,
-      "warn",
-      `${label}: rotation ${schedule} is enabled but version ${pending[0].slice(0, 8)}… is AWSPENDING — a rotation is in progress or the last one failed; re-run the verification in a few minutes`,
-    );
-  }
-  const when = last
-    ? `last rotated ${isoDay(last)}`
-    : `not rotated yet, first rotation ${secret.NextRotationDate ? `due ${isoDay(secret.NextRotationDate)}` : "not due yet"}`;
-  return result(name, "ok", `${label}: rotation ${schedule}, ${when}`);
-}
-
-export async function verifySecretRotation(
-  secrets: SecretsManagerClient,
-  outputs: StackOutputs,
-  now: Date,
-): Promise<CheckResult> {
-  const name = "secret-rotation";
-  if (!outputs.appSecretArn) return missingOutput(name, "appSecretArn", true);
-  try {
-    const secret = await secrets.send(
-      new DescribeSecretCommand({ SecretId: outputs.appSecretArn }),
-    );
-    return judgeRotation(secret, now);
-  } catch (err) {
-    return result(name, "fail", describeAwsError(err));
-  }
+  });
 }
 
 // ---------------------------------------------------------------- SNS email subscriptions
@@ -412,17 +277,14 @@ export async function verifySubscriptions(
   outputs: StackOutputs,
 ): Promise<CheckResult> {
   const name = "alert-subscriptions";
-  if (!outputs.alarmTopicArn) return missingOutput(name, "alarmTopicArn", false);
-  try {
+  const topicArn = outputs.alarmTopicArn;
+  if (!topicArn) return missingOutput(name, "alarmTopicArn", false);
+  return check(name, async () => {
     const subs: Subscription[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await sns.send(
-        new ListSubscriptionsByTopicCommand({
-          TopicArn: outputs.alarmTopicArn,
-          NextToken: nextToken,
-        }),
-      );
+    for await (const page of paginateListSubscriptionsByTopic(
+      { client: sns },
+      { TopicArn: topicArn },
+    )) {
       for (const s of page.Subscriptions ?? []) {
         subs.push({
           protocol: s.Protocol ?? "",
@@ -430,12 +292,9 @@ export async function verifySubscriptions(
           arn: s.SubscriptionArn ?? "",
         });
       }
-      nextToken = page.NextToken;
-    } while (nextToken);
-    return judgeSubscriptions(outputs.alarmTopicArn, subs);
-  } catch (err) {
-    return result(name, "fail", describeAwsError(err));
-  }
+    }
+    return judgeSubscriptions(topicArn, subs);
+  });
 }
 
 // ---------------------------------------------------------------- health route
@@ -503,35 +362,31 @@ export async function verifySamplingRule(
   outputs: StackOutputs,
 ): Promise<CheckResult> {
   const name = "xray-sampling";
-  if (!outputs.samplingRuleName) return missingOutput(name, "samplingRuleName", false);
-  if (outputs.samplingRate === undefined) return missingOutput(name, "samplingRate", false);
-  try {
-    let nextToken: string | undefined;
-    do {
-      const page = await xray.send(new GetSamplingRulesCommand({ NextToken: nextToken }));
-      for (const record of page.SamplingRuleRecords ?? []) {
-        const rule = record.SamplingRule;
-        if (rule?.RuleName !== outputs.samplingRuleName) continue;
-        const rate = rule.FixedRate ?? Number.NaN;
-        if (Math.abs(rate - outputs.samplingRate) > 1e-9) {
-          return result(
-            name,
-            "fail",
-            `rule ${rule.RuleName} samples ${rate} but the stack config says ${outputs.samplingRate}: it was changed outside Pulumi; run \`pulumi refresh\` then the deploy`,
-          );
-        }
+  const { samplingRuleName: ruleName, samplingRate: expected } = outputs;
+  if (!ruleName) return missingOutput(name, "samplingRuleName", false);
+  if (expected === undefined) return missingOutput(name, "samplingRate", false);
+  return check(name, async () => {
+    for await (const page of paginateGetSamplingRules({ client: xray }, {})) {
+      const rule = page.SamplingRuleRecords?.find(
+        (r) => r.SamplingRule?.RuleName === ruleName,
+      )?.SamplingRule;
+      if (!rule) continue;
+      const rate = rule.FixedRate ?? Number.NaN;
+      if (Math.abs(rate - expected) > 1e-9) {
         return result(
           name,
-          "ok",
-          `rule ${rule.RuleName}: fixed rate ${rate}, reservoir ${rule.ReservoirSize ?? 0}/s`,
+          "fail",
+          `rule ${ruleName} samples ${rate} but the stack config says ${expected}: it was changed outside Pulumi; run \`pulumi refresh\` then the deploy`,
         );
       }
-      nextToken = page.NextToken;
-    } while (nextToken);
-    return result(name, "fail", `sampling rule ${outputs.samplingRuleName} does not exist`);
-  } catch (err) {
-    return result(name, "fail", describeAwsError(err));
-  }
+      return result(
+        name,
+        "ok",
+        `rule ${ruleName}: fixed rate ${rate}, reservoir ${rule.ReservoirSize ?? 0}/s`,
+      );
+    }
+    return result(name, "fail", `sampling rule ${ruleName} does not exist`);
+  });
 }
 
 // ---------------------------------------------------------------- all checks

@@ -27,13 +27,8 @@ import { Database } from "../../handlers/lib/prisma";
 import { createTracer } from "../../handlers/lib/tracer";
 import { routes } from "../../handlers/routes";
 import { BENCH_SEED, DEV_SEED, hasData, seedDatabase } from "../../prisma/seed";
-import {
-  DEV_DATABASE_URL_FILE,
-  MIGRATIONS_DIR,
-  redactUrl,
-  runMain,
-  UsageError,
-} from "../prisma/cli-support";
+import { usageError } from "../lib/errors";
+import { DEV_DATABASE_URL_FILE, MIGRATIONS_DIR, redactUrl, runMain } from "../prisma/cli-support";
 import { startEmbeddedPostgres, withDatabase } from "./embedded-postgres";
 
 /** API Gateway's own payload limit; the handler refuses much less (413 above 64 KB). */
@@ -240,7 +235,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     server.once("error", (err: NodeJS.ErrnoException) => {
       reject(
         err.code === "EADDRINUSE"
-          ? new UsageError(
+          ? usageError(
               `Port ${requestedPort} is already in use (another npm run dev?): stop that process or pass --port N.`,
             )
           : err,
@@ -307,10 +302,10 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
   });
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new UsageError(`--port (or PORT) must be a TCP port (got "${values.port}").`);
+    throw usageError(`--port (or PORT) must be a TCP port (got "${values.port}").`);
   }
   if (values.volume !== "dev" && values.volume !== "bench")
-    throw new UsageError("--volume must be dev or bench.");
+    throw usageError("--volume must be dev or bench.");
   const server = await startDevServer({ port, seed: !values["no-seed"], volume: values.volume });
   const throwaway = !process.env.DATABASE_URL?.trim();
   if (throwaway) {

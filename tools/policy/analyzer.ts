@@ -11,6 +11,7 @@ import type {
   ConfigureAnalyzerRequest,
 } from "@pulumi/pulumi/proto/analyzer_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import { ToolError } from "../lib/errors";
 
 /**
  * The Analyzer RPCs the engine calls, one method per RPC. Two implementations: the library's
@@ -33,14 +34,6 @@ export interface PackDefinition {
   version: string;
   enforcementLevel: EnforcementLevel;
   args: PolicyPackArgs;
-}
-
-/** The pack itself is wrong (bad name, a policy called `all`, …): the library would exit(1). */
-export class PackDefinitionError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "PackDefinitionError";
-  }
 }
 
 type Handler = (
@@ -92,7 +85,7 @@ export function loadAnalyzerService(pack: PackDefinition): AnalyzerServiceImpl {
   const errors: string[] = [];
   const fakeProcess = {
     exit(code?: number): never {
-      throw new PackDefinitionError(errors.join("\n") || `policy pack exited with code ${code}`);
+      throw new ToolError(errors.join("\n") || `policy pack exited with code ${code}`);
     },
   };
   const realRequire = mod.require.bind(mod);
@@ -110,7 +103,7 @@ export function loadAnalyzerService(pack: PackDefinition): AnalyzerServiceImpl {
   } finally {
     console.error = consoleError;
   }
-  if (!service) throw new PackDefinitionError("the policy library registered no analyzer service");
+  if (!service) throw new ToolError("the policy library registered no analyzer service");
   return service;
 }
 

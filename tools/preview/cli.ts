@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { usageError } from "../lib/errors";
 import { mandatoryViolations, type PolicyEvaluation, preparePolicies } from "../policy/evaluate";
 import { renderPolicyReport } from "../policy/report";
 import { type BasePreview, runBasePreview } from "./base";
@@ -58,14 +59,6 @@ Exit codes: 0 plan printed, no mandatory policy violation; 1 a mandatory policy 
 a mandatory policy that cannot run during preview); 2 bad usage, bad stack or policy config,
 a program that throws, or an asset or archive path the engine could not hash.`;
 
-/** Bad command-line usage: exit code 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
-
 export interface PreviewOptions {
   stack: string;
   json: boolean;
@@ -115,7 +108,7 @@ export function parsePreviewArgs(argv: string[]): PreviewOptions {
   try {
     parsed = parse();
   } catch (err) {
-    throw new UsageError(`${(err as Error).message} (see --help)`);
+    throw usageError(`${(err as Error).message} (see --help)`);
   }
   const v = parsed.values;
   if (v.help)
@@ -127,12 +120,11 @@ export function parsePreviewArgs(argv: string[]): PreviewOptions {
       help: true,
       cost: false,
     };
-  if (!v.stack) throw new UsageError("missing --stack <name> (e.g. --stack prod)");
+  if (!v.stack) throw usageError("missing --stack <name> (e.g. --stack prod)");
   const program = v.program ? path.resolve(v.program) : undefined;
-  if (program && !fs.existsSync(program))
-    throw new UsageError(`--program ${v.program}: no such file`);
+  if (program && !fs.existsSync(program)) throw usageError(`--program ${v.program}: no such file`);
   if (v.base !== undefined && v.program) {
-    throw new UsageError(
+    throw usageError(
       "--base compares the project's program (Pulumi.yaml's main) at two git refs; it does not take --program",
     );
   }

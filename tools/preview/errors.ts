@@ -85,10 +85,12 @@ function programFrame(stack: string | undefined): ErrorLocation | undefined {
 /** Classifies what the preview threw. */
 export function describeError(err: unknown): DescribedError {
   const message = err instanceof Error ? err.message : String(err);
-  if (named(err, "UsageError")) return { kind: "usage", message, problems: [message] };
-  if (named(err, "StackConfigError")) return { kind: "stack-config", message, problems: [message] };
-  if (named(err, "PolicyConfigError")) {
-    return { kind: "policy-config", message, problems: [message] };
+  // The tools' one error type says which input it is about (tools/lib/errors.ts).
+  const toolKind = named(err, "ToolError") ? (err as Error & { kind?: string }).kind : undefined;
+  if (toolKind === "stack-config") return { kind: "stack-config", message, problems: [message] };
+  if (toolKind === "policy-config") return { kind: "policy-config", message, problems: [message] };
+  if (toolKind !== undefined && toolKind !== "program") {
+    return { kind: "usage", message, problems: [message] };
   }
   if (named(err, "BasePreviewError")) return { kind: "base", message, problems: [message] };
   if (named(err, "TypeCheckError")) {
@@ -104,7 +106,7 @@ export function describeError(err: unknown): DescribedError {
       frame: t.diagnostics.trimEnd(),
     };
   }
-  if (named(err, "ProgramError")) {
+  if (toolKind === "program") {
     const cause = (err as Error & { cause?: unknown }).cause;
     // The program read its stack config and rejected it: a config error, not a program failure.
     if (named(cause, "ConfigError")) {

@@ -14,6 +14,7 @@ import {
   unknownValue as UNKNOWN,
 } from "@pulumi/pulumi/runtime/rpc";
 import { type Struct, Struct as StructCtor } from "google-protobuf/google/protobuf/struct_pb";
+import { programError } from "../lib/errors";
 import { checkAssets } from "./assets";
 import { saveComputedOutputs } from "./computed";
 import { createAwsMocks } from "./mocks";
@@ -70,17 +71,6 @@ export interface ProgramRun {
   outputs: Record<string, unknown>;
   /** Keys of the stack outputs that are Pulumi secrets. */
   secretOutputs: string[];
-}
-
-/** The program threw (or a resource's inputs failed) while running: exit code 2. */
-export class ProgramError extends Error {
-  constructor(
-    message: string,
-    readonly cause: unknown,
-  ) {
-    super(message);
-    this.name = "ProgramError";
-  }
 }
 
 /** Wire-format property value → JSON a human (or `--json`) can read, never revealing secrets. */
@@ -346,7 +336,8 @@ export async function runProgram(options: RunProgramOptions): Promise<ProgramRun
     await new Promise((resolve) => setImmediate(resolve));
     if (unhandled.length > 0) throw unhandled[0];
   } catch (err) {
-    throw new ProgramError(describeProgramError(err), err);
+    // The program threw (or a resource's inputs failed): exit code 2.
+    throw programError(describeProgramError(err), err);
   } finally {
     process.chdir(previousCwd);
     Error.stackTraceLimit = stackTraceLimit;
@@ -362,7 +353,7 @@ export async function runProgram(options: RunProgramOptions): Promise<ProgramRun
   try {
     checkAssets(resources, workDir, (r) => wireValueOf(r.inputsStruct));
   } catch (err) {
-    throw new ProgramError((err as Error).message, err);
+    throw programError((err as Error).message, err);
   }
   // The stack registers its outputs like any component; the wire format keeps secret markers.
   const stackResource = resources.find((r) => r.type === "pulumi:pulumi:Stack");

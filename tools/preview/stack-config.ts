@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { load as parseYaml } from "js-yaml";
+import { stackConfigError } from "../lib/errors";
 
 /** Stack configuration as the Pulumi CLI hands it to a program (`PULUMI_CONFIG`). */
 export interface LoadedStackConfig {
@@ -12,14 +13,6 @@ export interface LoadedStackConfig {
   secretKeys: string[];
   /** The stack file the values came from, for error messages. */
   stackFile: string;
-}
-
-/** A configuration problem found before the program runs: usage error, exit code 2. */
-export class StackConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "StackConfigError";
-  }
 }
 
 /**
@@ -41,7 +34,7 @@ function readYaml(file: string): unknown {
   try {
     return parseYaml(fs.readFileSync(file, "utf8")) ?? {};
   } catch (err) {
-    throw new StackConfigError(`${file} is not valid YAML: ${(err as Error).message}`);
+    throw stackConfigError(`${file} is not valid YAML: ${(err as Error).message}`);
   }
 }
 
@@ -70,17 +63,17 @@ function isSecure(value: unknown): value is { secure: string } {
  */
 export function loadStackConfig(projectDir: string, stack: string): LoadedStackConfig {
   if (!/^[A-Za-z0-9_.-]+$/.test(stack)) {
-    throw new StackConfigError(
+    throw stackConfigError(
       `invalid stack name "${stack}": use letters, digits, "-", "_" or "." (e.g. --stack prod)`,
     );
   }
   const projectFile = path.join(projectDir, "Pulumi.yaml");
   if (!fs.existsSync(projectFile)) {
-    throw new StackConfigError(`no Pulumi.yaml in ${projectDir}`);
+    throw stackConfigError(`no Pulumi.yaml in ${projectDir}`);
   }
   const projectDoc = readYaml(projectFile) as ProjectFile;
   if (typeof projectDoc.name !== "string") {
-    throw new StackConfigError(`${projectFile} must set "name"`);
+    throw stackConfigError(`${projectFile} must set "name"`);
   }
   const project = projectDoc.name;
 
@@ -90,13 +83,13 @@ export function loadStackConfig(projectDir: string, stack: string): LoadedStackC
       .readdirSync(projectDir)
       .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
       .filter((s): s is string => s !== undefined);
-    throw new StackConfigError(
+    throw stackConfigError(
       `unknown stack "${stack}": ${path.basename(stackFile)} does not exist (stacks: ${known.join(", ") || "none"})`,
     );
   }
   const stackDoc = readYaml(stackFile) as { config?: unknown; environment?: unknown };
   if (stackDoc.environment !== undefined) {
-    throw new StackConfigError(
+    throw stackConfigError(
       `${path.basename(stackFile)} uses "environment:" (Pulumi ESC), which cannot be resolved offline; put the values under "config:"`,
     );
   }
@@ -117,7 +110,7 @@ export function loadStackConfig(projectDir: string, stack: string): LoadedStackC
 
   const stackConfig = stackDoc.config ?? {};
   if (typeof stackConfig !== "object" || Array.isArray(stackConfig)) {
-    throw new StackConfigError(
+    throw stackConfigError(
       `${path.basename(stackFile)}: "config" must be a mapping of keys to values`,
     );
   }
@@ -157,11 +150,11 @@ export function projectMain(projectDir: string): ProjectMain {
   const projectFile = path.join(projectDir, "Pulumi.yaml");
   const doc = (fs.existsSync(projectFile) ? readYaml(projectFile) : {}) as ProjectFile;
   if (doc.main !== undefined && typeof doc.main !== "string") {
-    throw new StackConfigError(`${projectFile}: "main" must be a path`);
+    throw stackConfigError(`${projectFile}: "main" must be a path`);
   }
   const main = path.resolve(projectDir, doc.main ?? ".");
   if (!fs.existsSync(main)) {
-    throw new StackConfigError(
+    throw stackConfigError(
       `${projectFile}: main "${doc.main}" does not exist (the engine would fail to run the program)`,
     );
   }

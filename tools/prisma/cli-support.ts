@@ -2,17 +2,11 @@
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { EXIT_FAILED, ToolError, usageError } from "../lib/errors";
 
 export const ROOT = resolve(__dirname, "..", "..");
 export const MIGRATIONS_DIR = join(ROOT, "prisma", "migrations");
 export const SCHEMA_FILE = join(ROOT, "prisma", "schema.prisma");
-
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
 
 /** Where a running `npm run dev` writes its throwaway database's URL (deleted on exit). */
 export const DEV_DATABASE_URL_FILE = join(ROOT, ".build", "dev-database-url");
@@ -31,7 +25,7 @@ export function requireDatabaseUrl(command: string): string {
     process.stderr.write(`${command}: DATABASE_URL is not set; using the npm run dev database.\n`);
     return dev;
   }
-  throw new UsageError(
+  throw usageError(
     `${command} needs DATABASE_URL (postgresql://user:password@host:5432/database). For a local database, start \`npm run dev\` in another terminal: while it runs, this command uses its database.`,
   );
 }
@@ -49,13 +43,13 @@ export function runMain(main: () => Promise<number | undefined>): void {
       process.exitCode = code ?? 0;
     })
     .catch((err: unknown) => {
-      const usage = err instanceof UsageError;
-      // Our own error classes carry a message meant for the user; anything else gets its stack.
-      const expected = err instanceof Error && (usage || EXPECTED_ERRORS.has(err.name));
+      // Our own errors carry a message meant for the user; anything else gets its stack.
+      const expected =
+        err instanceof ToolError || (err instanceof Error && EXPECTED_ERRORS.has(err.name));
       const message =
         err instanceof Error ? (expected ? err.message : (err.stack ?? err.message)) : String(err);
       process.stderr.write(`error: ${message}\n`);
-      process.exitCode = usage ? 2 : 1;
+      process.exitCode = err instanceof ToolError ? err.exitCode : EXIT_FAILED;
     });
 }
 

@@ -13,7 +13,8 @@ import { createLogger } from "../../handlers/lib/logger";
 import { Database } from "../../handlers/lib/prisma";
 import { createTracer } from "../../handlers/lib/tracer";
 import { routes } from "../../handlers/routes";
-import { requireDatabaseUrl, runMain, UsageError } from "./cli-support";
+import { usageError } from "../lib/errors";
+import { requireDatabaseUrl, runMain } from "./cli-support";
 
 const USAGE = 'usage: npm run explain -- GET "<path?query>" [--json]';
 
@@ -25,10 +26,10 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     strict: true,
   });
   const [method, target] = positionals;
-  if (!method || !target?.startsWith("/")) throw new UsageError(USAGE);
+  if (!method || !target?.startsWith("/")) throw usageError(USAGE);
   if (method.toUpperCase() !== "GET") {
     // The request really runs (only the EXPLAINs are rolled back): a POST would write.
-    throw new UsageError(
+    throw usageError(
       `Only GET routes can be explained here: a ${method.toUpperCase()} would change data.\n${USAGE}`,
     );
   }

@@ -22,6 +22,7 @@ import {
   migrationStatus,
 } from "../../handlers/lib/migrations";
 import { startEmbeddedPostgres } from "../dev/embedded-postgres";
+import { usageError } from "../lib/errors";
 import {
   MIGRATIONS_DIR,
   ROOT,
@@ -29,7 +30,6 @@ import {
   redactUrl,
   requireDatabaseUrl,
   runMain,
-  UsageError,
 } from "./cli-support";
 
 const USAGE = "usage: migrate [apply|status|check|new --name <name> [--draft]]";
@@ -107,7 +107,7 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     }
     case "new": {
       if (!values.name)
-        throw new UsageError(`db:migration:new needs --name <name> (a-z, 0-9, _).\n${USAGE}`);
+        throw usageError(`db:migration:new needs --name <name> (a-z, 0-9, _).\n${USAGE}`);
       const name = values.name;
       const created = await withShadowServer(async (url) =>
         createMigration({
@@ -133,7 +133,7 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
       return 0;
     }
     default:
-      throw new UsageError(`Unknown command "${command}".\n${USAGE}`);
+      throw usageError(`Unknown command "${command}".\n${USAGE}`);
   }
 }
 

@@ -6,7 +6,8 @@
 import { parseArgs } from "node:util";
 import { Client } from "pg";
 import { BENCH_SEED, DEV_SEED, type SeedOptions, seedDatabase } from "../../prisma/seed";
-import { redactUrl, requireDatabaseUrl, runMain, UsageError } from "./cli-support";
+import { usageError } from "../lib/errors";
+import { redactUrl, requireDatabaseUrl, runMain } from "./cli-support";
 
 const NUMERIC = {
   creators: "creators",
@@ -29,13 +30,13 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
   });
   const base =
     values.volume === "bench" ? BENCH_SEED : values.volume === "dev" ? DEV_SEED : undefined;
-  if (!base) throw new UsageError(`--volume must be dev or bench (got "${values.volume}").`);
+  if (!base) throw usageError(`--volume must be dev or bench (got "${values.volume}").`);
   const options: SeedOptions = { ...base };
   for (const [flag, key] of Object.entries(NUMERIC)) {
     const raw = (values as Record<string, string | boolean | undefined>)[flag];
     if (raw === undefined) continue;
     if (typeof raw !== "string" || !/^[0-9]+$/.test(raw))
-      throw new UsageError(`--${flag} must be a whole number (got "${raw}").`);
+      throw usageError(`--${flag} must be a whole number (got "${raw}").`);
     options[key] = Number(raw);
   }
   const url = requireDatabaseUrl("npm run db:seed");

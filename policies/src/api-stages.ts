@@ -13,7 +13,7 @@ import {
   schema,
   validateUnlessExempt,
 } from "./lib/config";
-import { isSet, known } from "./lib/preview";
+import { isSetOutput, known } from "./lib/preview";
 import { dependenciesVia, isLiteral, label, ofType } from "./lib/stack";
 
 /**
@@ -142,22 +142,22 @@ export const apiThrottling: StackValidationPolicy = {
         throttled =
           overrides(
             () => route()?.throttlingRateLimit,
-            isSet(stage.props, "defaultRouteSettings", "throttlingRateLimit"),
+            isSetOutput(stage, "defaultRouteSettings", "throttlingRateLimit"),
           ) &&
           overrides(
             () => route()?.throttlingBurstLimit,
-            isSet(stage.props, "defaultRouteSettings", "throttlingBurstLimit"),
+            isSetOutput(stage, "defaultRouteSettings", "throttlingBurstLimit"),
           );
       } else {
         throttled = (settings.get(stage.urn) ?? []).some(
           (s) =>
             overrides(
               () => setting(s, "throttlingRateLimit"),
-              isSet(s.props, "settings", "throttlingRateLimit"),
+              isSetOutput(s, "settings", "throttlingRateLimit"),
             ) &&
             overrides(
               () => setting(s, "throttlingBurstLimit"),
-              isSet(s.props, "settings", "throttlingBurstLimit"),
+              isSetOutput(s, "settings", "throttlingBurstLimit"),
             ),
         );
       }

@@ -129,7 +129,12 @@ export const lambdaDbConnectionBudget: StackValidationPolicy = {
           fn,
           "vpcConfig",
           () =>
-            (fn.props.vpcConfig as { securityGroupIds?: unknown } | undefined)?.securityGroupIds,
+            // Left unset, vpcConfig is computed by the provider: unknown and unlinked is "none".
+            (
+              outputOrAwsDefault(fn, "vpcConfig", undefined) as
+                | { securityGroupIds?: unknown }
+                | undefined
+            )?.securityGroupIds,
         ),
       ]),
     );

@@ -20,7 +20,7 @@ import {
   schema,
   validateUnlessExempt,
 } from "./lib/config";
-import { isSet, known } from "./lib/preview";
+import { isSet, isSetOutput, known } from "./lib/preview";
 import { dependenciesVia, isLiteral, label, ofType } from "./lib/stack";
 
 /**
@@ -126,7 +126,7 @@ export const lambdaDeadLetterQueue: StackValidationPolicy = {
     const functions = notExempt(candidates, deadLetterQueueSchema, args);
     if (functions.length === 0) args.notApplicable("no Lambda function is invoked asynchronously");
     for (const fn of functions) {
-      if (!isSet(fn.props, "deadLetterConfig", "targetArn")) {
+      if (!isSetOutput(fn, "deadLetterConfig", "targetArn")) {
         report(
           `${label("Lambda function", fn)} must have a dead-letter queue for its failed asynchronous invocations (deadLetterConfig.targetArn).`,
           fn.urn,
@@ -176,7 +176,7 @@ export const lambdaAsyncFailureDestination: StackValidationPolicy = {
       if (typeof name === "string") functionsByName.set(name, fn);
     }
     for (const c of ofType(args.resources, FunctionEventInvokeConfig)) {
-      if (!isSet(c.props, "destinationConfig", "onFailure", "destination")) continue;
+      if (!isSetOutput(c, "destinationConfig", "onFailure", "destination")) continue;
       const deps = dependenciesVia(c, ["functionName"]);
       const targets =
         deps.length > 0
@@ -186,7 +186,7 @@ export const lambdaAsyncFailureDestination: StackValidationPolicy = {
     }
     for (const fn of functions) {
       if (withDestination.has(fn.urn)) continue;
-      if (acceptDeadLetterQueue && isSet(fn.props, "deadLetterConfig", "targetArn")) continue;
+      if (acceptDeadLetterQueue && isSetOutput(fn, "deadLetterConfig", "targetArn")) continue;
       report(
         `${label("Lambda function", fn)} must send failed asynchronous invocations to an on-failure destination (a FunctionEventInvokeConfig with destinationConfig.onFailure).`,
         fn.urn,

@@ -14,7 +14,7 @@ import {
   schema,
   validateUnlessExempt,
 } from "./lib/config";
-import { isSet, known } from "./lib/preview";
+import { isSetOutput, known } from "./lib/preview";
 import { dependenciesVia, label, ofType } from "./lib/stack";
 
 // ---------------------------------------------------------------------------------------------
@@ -146,7 +146,7 @@ export const cloudwatchLogGroupCmk: StackValidationPolicy = {
     if (logGroups.length === 0) args.notApplicable("no CloudWatch log groups");
     const judgedKeys = new Map<string, string | undefined>();
     for (const lg of logGroups) {
-      if (!isSet(lg.props, "kmsKeyId")) {
+      if (!isSetOutput(lg, "kmsKeyId")) {
         report(
           `${label("CloudWatch log group", lg)} must be encrypted with a customer-managed KMS key (kmsKeyId).`,
           lg.urn,
@@ -170,7 +170,7 @@ export const cloudwatchLogGroupCmk: StackValidationPolicy = {
             key.urn,
             typeof policy === "string"
               ? logsKeyGrantProblem(policy)
-              : policy === undefined && !isSet(key.props, "policy")
+              : policy === undefined && !isSetOutput(key, "policy")
                 ? "its key policy (AWS's default) must grant the logs.<region>.amazonaws.com service principal"
                 : undefined,
           );

@@ -5,7 +5,7 @@ import type { StackValidationPolicy } from "@pulumi/policy";
 import { deadLetterQueues } from "./alarms";
 import { lastArnSegment } from "./lib/aws";
 import { notExempt, schema } from "./lib/config";
-import { isSet, known } from "./lib/preview";
+import { isSetOutput, known } from "./lib/preview";
 import { dependenciesVia, label, ofType } from "./lib/stack";
 
 const redriveSchema = schema({});
@@ -40,7 +40,7 @@ export const sqsQueueRedrive: StackValidationPolicy = {
       }
     }
     for (const queue of queues) {
-      if (covered.has(queue.urn) || isSet(queue.props, "redrivePolicy")) continue;
+      if (covered.has(queue.urn) || isSetOutput(queue, "redrivePolicy")) continue;
       report(
         `${label("SQS queue", queue)} must have a redrive policy to a dead-letter queue (redrivePolicy), or be the dead-letter queue of another queue or function.`,
         queue.urn,

@@ -95,6 +95,13 @@ describe("observability", () => {
         const failed = await captureLogs(() =>
           down(proxyEvent("GET", "/creators/1/fans"), lambdaContext()),
         );
+        // Besides the error, only metric documents (EMF, `_aws`): the connection retry is counted.
+        const metrics = failed.filter((line) => "_aws" in line);
+        assert.ok(
+          metrics.every((m) => "ConnectionRetries" in m),
+          JSON.stringify(metrics),
+        );
+        failed.splice(0, failed.length, ...failed.filter((line) => !("_aws" in line)));
         assert.equal(failed.length, 1);
         assert.equal(failed[0].level, "ERROR");
         assert.equal(failed[0].message, "request failed");

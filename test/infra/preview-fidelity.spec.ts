@@ -95,7 +95,7 @@ describe("the offline preview runs the program as the Pulumi engine does", () =>
     const text = await preview("--stack", "staging");
     assert.match(text.out, /run from infra\/, mock runtime/);
     assert.match(text.out, /^Mode: first deploy/m);
-    assert.match(text.out, /^ {2}apiUrl: \[unknown\]$/m);
+    assert.match(text.out, /^ {2}apiUrl: output<string>$/m);
   });
 
   it("resolves a --program's archive from the program's own directory, as the engine would", async () => {

@@ -62,8 +62,9 @@ describe("npm run preview -- --sarif <file>", () => {
     assert.equal(code, 1);
     const [run] = log.runs;
     assert.equal(log.version, "2.1.0");
-    const results = run?.results ?? [];
-    assert.equal(results.length, 1, JSON.stringify(results, null, 2));
+    // The fixture's one queue is unencrypted (and, being no DLQ, lacks a redrive policy too).
+    const results = (run?.results ?? []).filter((r) => r.ruleId === "sqs-queue-encryption");
+    assert.equal(results.length, 1, JSON.stringify(run?.results, null, 2));
     const [result] = results;
     assert.equal(result?.ruleId, "sqs-queue-encryption");
     assert.equal(result?.level, "error");
@@ -91,6 +92,8 @@ describe("npm run preview -- --sarif <file>", () => {
     assert.match(retention?.fullDescription.text ?? "", /CKV_AWS_66/);
     assert.ok(retention?.properties.peerIds.includes("CKV_AWS_66"));
     assert.equal(new Set(rules.map((r) => r.id)).size, rules.length);
-    assert.deepEqual(log.runs[0]?.results, []);
+    // The stack passes: its only findings are the advisory policies' (SARIF level "warning").
+    const levels = new Set((log.runs[0]?.results ?? []).map((r) => r.level));
+    assert.ok(!levels.has("error"), [...levels].join(", "));
   });
 });

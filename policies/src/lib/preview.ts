@@ -1,4 +1,6 @@
+import type { PolicyResource } from "@pulumi/policy";
 import * as policyLibrary from "@pulumi/policy";
+import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
 
 /**
  * Reading inputs the way a first `pulumi preview` sends them: values taken from resources not yet
@@ -37,4 +39,25 @@ export function known<T>(read: () => T): T | undefined {
     if (err instanceof UnknownValueError) return undefined;
     throw err;
   }
+}
+
+/**
+ * `isSet` for what stack policies see: a resource's *outputs*. On a first preview a property the
+ * program left unset but the provider fills in on create (a queue's `redrivePolicy`, a log group's
+ * `kmsKeyId`, a function's `deadLetterConfig`…) is unknown too, so unknown alone does not mean
+ * set. Unknown and linked to another resource (the engine's property dependencies) is a value the
+ * program took from that resource: set. Unknown and linked to nothing: the program did not set it.
+ */
+export function isSetOutput(r: PolicyResource, ...path: string[]): boolean {
+  const linked = () => (r.propertyDependencies[path[0] ?? ""] ?? []).length > 0;
+  let value: unknown = r.props;
+  for (const key of path) {
+    if (value === unknownValue) return linked();
+    if (typeof value === "string" && value !== "") return true;
+    if (value === null || typeof value !== "object") return false;
+    value = Object.getOwnPropertyDescriptor(value, key)?.value;
+  }
+  if (value === unknownValue) return linked();
+  if (value === undefined || value === null || value === "") return false;
+  return !(Array.isArray(value) && value.length === 0);
 }

@@ -38,6 +38,26 @@ describe("#sqs-queue-redrive", () => {
     });
   });
 
+  it("fails, at a first preview, a queue whose redrivePolicy is unknown only because AWS computes it", async () => {
+    // Unset in the program, the output is unknown on a new stack and linked to nothing.
+    const jobs = res(Queue, "jobs", { name: "jobs", redrivePolicy: UNKNOWN });
+    const worker = res(
+      FunctionEventInvokeConfig,
+      "worker-async",
+      { functionName: "worker", destinationConfig: { onFailure: { destination: UNKNOWN } } },
+      { destinationConfig: [dlq] },
+    );
+    await assertHasStackViolation(
+      policy,
+      createStackValidationArgs([dlq, jobs, worker], { policy }),
+      {
+        message:
+          'SQS queue "jobs" must have a redrive policy to a dead-letter queue (redrivePolicy), or be the dead-letter queue of another queue or function.',
+        resource: "jobs",
+      },
+    );
+  });
+
   it("counts a Lambda on-failure destination as a dead-letter queue", async () => {
     const config = res(
       FunctionEventInvokeConfig,

@@ -9,8 +9,8 @@
 import * as z from "zod/mini";
 import { NotFoundError, ValidationError } from "../lib/errors";
 import type { Route } from "../lib/router";
-import { assertQueryParams, idSchema, parseId, parseJsonBody } from "../lib/validation";
-import type { RouteContext } from "./context";
+import { assertQueryParams, idSchema, parseJsonBody } from "../lib/validation";
+import { creatorOf, type RouteContext } from "./context";
 
 /** Rows per INSERT: 7 columns × 1 000 = 7 000 bind parameters. */
 export const MESSAGE_BATCH = 1000;
@@ -39,9 +39,10 @@ const bodySchema = z.strictObject({
 export const createCampaign: Route<RouteContext> = {
   method: "POST",
   path: "/creators/{id}/campaigns",
-  async handler(request, { db }) {
+  async handler(request, context) {
+    const { db } = context;
     assertQueryParams(request, []);
-    const creatorId = parseId(request.params.id, "id");
+    const creatorId = creatorOf(context);
     const input = parseJsonBody(request, bodySchema);
     const wanted = input.fanIds ? [...new Set(input.fanIds)] : undefined;
 

@@ -10,16 +10,17 @@ import { decodeCursor, encodeCursor } from "../lib/cursor";
 import { NotFoundError } from "../lib/errors";
 import type { Route } from "../lib/router";
 import { assertQueryParams, idSchema, parseId, parseLimit } from "../lib/validation";
-import type { RouteContext } from "./context";
+import { creatorOf, type RouteContext } from "./context";
 
 const cursorSchema = z.strictObject({ at: z.iso.datetime(), id: idSchema });
 
 export const listMessages: Route<RouteContext> = {
   method: "GET",
   path: "/creators/{id}/fans/{fanId}/messages",
-  async handler(request, { db }) {
+  async handler(request, context) {
+    const { db } = context;
     assertQueryParams(request, ["cursor", "limit"]);
-    const creatorId = parseId(request.params.id, "id");
+    const creatorId = creatorOf(context);
     const fanId = parseId(request.params.fanId, "fanId");
     const limit = parseLimit(request.query.limit);
     const after = decodeCursor(request.query.cursor, cursorSchema);

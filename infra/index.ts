@@ -12,7 +12,9 @@ import { DatabaseAlarms } from "./components/database-alarms";
 import { DatabaseSecrets } from "./components/db-secrets";
 import { DeadLetterQueue } from "./components/dead-letter-queue";
 import { EncryptionKey } from "./components/encryption-key";
+import { Firewall } from "./components/firewall";
 import { LambdaFunction } from "./components/function";
+import { Identity } from "./components/identity";
 import { Migrations } from "./components/migrations";
 import { Network } from "./components/network";
 import { RestApi } from "./components/rest-api";
@@ -166,10 +168,39 @@ const dataAccess = {
   extraStatements: [readAppSecret],
 };
 
+// ---- Identity: who may call the API (a created Cognito user pool, or an existing one) ----
+
+const identity =
+  cfg.auth.pool.kind === "created"
+    ? new Identity("identity", {
+        poolName: naming.prefix,
+        settings: cfg.auth.pool,
+        creatorAttribute: cfg.auth.creatorClaim.replace(/^custom:/, ""),
+      })
+    : undefined;
+const userPoolArns: pulumi.Input<string>[] = identity
+  ? [identity.userPoolArn]
+  : cfg.auth.pool.kind === "existing"
+    ? [cfg.auth.pool.userPoolArn]
+    : [];
+/** App client ids whose ID tokens the API accepts (public values: no secret). */
+const clientIds: pulumi.Input<string> = identity
+  ? identity.clientId
+  : cfg.auth.pool.kind === "existing"
+    ? cfg.auth.pool.clientIds.join(",")
+    : "";
+
 const api = new LambdaFunction("api", {
   ...common,
   ...dataAccess,
-  environment: { ...common.environment, DB_SECRET_ARN: dbSecrets.appSecretArn },
+  environment: {
+    ...common.environment,
+    DB_SECRET_ARN: dbSecrets.appSecretArn,
+    // API Gateway's Cognito authorizer verifies tokens; the function checks client and creator.
+    AUTH_MODE: "cognito-authorizer",
+    AUTH_AUDIENCE: clientIds,
+    AUTH_CREATOR_CLAIM: cfg.auth.creatorClaim,
+  },
   functionName: naming.name("lambda", "api"),
   entry: "handlers/api.ts",
   description: "huntaze-api HTTP API (behind API Gateway REST)",
@@ -217,7 +248,23 @@ const restApi = new RestApi("http", {
   region: cfg.region,
   accountId,
   partition,
+  auth: { userPoolArns, cacheSeconds: cfg.auth.authorizerCacheSeconds },
 });
+
+const alarmTarget = { naming, topicArn: alerting.topicArn, runbookBaseUrl: cfg.runbookBaseUrl };
+
+/** The edge firewall: prod always (config refuses to turn it off), staging unless opted out. */
+const firewall = cfg.firewall.enabled
+  ? new Firewall("firewall", {
+      aclName: naming.prefix,
+      stageArn: restApi.stageArn,
+      ratePerIpPer5Minutes: cfg.firewall.ratePerIpPer5Minutes,
+      logRetentionInDays: cfg.logs.retentionInDays,
+      alarmTarget,
+      blockedRequestsAlarmThreshold: cfg.firewall.blockedRequestsAlarmThreshold,
+      region: cfg.region,
+    })
+  : undefined;
 
 const migrations = new Migrations("migrations", {
   functionName: naming.name("lambda", "migrate"),
@@ -324,8 +371,16 @@ const dashboard = new Dashboard("dashboard", {
   dashboardName: naming.name("dashboard"),
   region: cfg.region,
   title: `huntaze-api — ${cfg.stack}`,
-  definitions: [...alarms.definitions, ...dbAlarms.definitions],
-  alarmArns: [...alarms.alarmArns, ...dbAlarms.alarmArns],
+  definitions: [
+    ...alarms.definitions,
+    ...dbAlarms.definitions,
+    ...(firewall ? firewall.definitions : []),
+  ],
+  alarmArns: [
+    ...alarms.alarmArns,
+    ...dbAlarms.alarmArns,
+    ...(firewall ? [firewall.alarm.arn] : []),
+  ],
 });
 
 export const apiUrl = restApi.url;
@@ -343,8 +398,13 @@ export const logGroupNames = [
   restApi.accessLogGroup.name,
   ...(restApi.executionLogGroup ? [restApi.executionLogGroup.name] : []),
   ...database.logGroups.map((g) => g.name),
+  ...(firewall ? [firewall.logGroup.name] : []),
 ];
-export const alarmNames = [...alarms.alarmNames, ...dbAlarms.alarmNames];
+export const alarmNames = [
+  ...alarms.alarmNames,
+  ...dbAlarms.alarmNames,
+  ...(firewall ? firewall.alarmNames : []),
+];
 export const samplingRuleName = tracing.samplingRule.ruleName;
 export const samplingRate = tracing.fixedRate;
 // Data tier (names per /tmp/CONTRACTS.md): identifiers and ARNs, never a secret value.
@@ -356,3 +416,7 @@ export const performanceInsightsKmsKeyArn = performanceInsightsKey.arn;
 export const migrationsApplied = migrations.applied;
 export const migrationsChecksum = migrations.checksum;
 export const vpcId = network.vpcId;
+// Identity (public identifiers: what a client needs to sign in; docs/AUTHENTICATION.md).
+export const userPoolId = identity?.userPoolId;
+export const userPoolClientId = identity?.clientId;
+export const webAclArn = firewall?.webAcl.arn;

@@ -17,6 +17,7 @@ export const RUNBOOK_SECTIONS = [
   "rds-read-latency",
   "rds-write-latency",
   "secret-rotation-failed",
+  "waf-blocked-requests",
 ] as const;
 
 export type RunbookSection = (typeof RUNBOOK_SECTIONS)[number];

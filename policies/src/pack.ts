@@ -6,6 +6,7 @@ import {
   lambdaLatencyAlarm,
   rdsInstanceAlarms,
 } from "./alarms";
+import { apiMethodAuthorization, apiStageWaf, cognitoUserPoolHardening } from "./api-access";
 import {
   rdsDeletionProtection,
   rdsForceSsl,
@@ -69,4 +70,7 @@ export const policies: Policies = [
   rdsDeletionProtection,
   lambdaTracingActive,
   xraySamplingRule,
+  apiMethodAuthorization,
+  apiStageWaf,
+  cognitoUserPoolHardening,
 ];

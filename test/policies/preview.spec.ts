@@ -36,6 +36,9 @@ const BAD_FIXTURES: Record<string, string> = {
   "untraced-function": "lambda-tracing-active",
   "alarm-topic-on-aws-managed-key": "alarm-topic-cmk",
   "rds-log-groups-unmanaged": "rds-log-groups-managed",
+  "unauthorized-method": "api-method-authorization",
+  "stage-without-waf": "api-stage-waf",
+  "self-sign-up-pool": "cognito-user-pool-hardening",
 };
 
 describe("npm run preview with the policy pack", () => {
@@ -49,7 +52,7 @@ describe("npm run preview with the policy pack", () => {
           `Policy pack huntaze-api@\\d+\\.\\d+\\.\\d+ — config: policies/config/${stack}\\.json`,
         ),
       );
-      assert.match(out, /Policies evaluated: 24 of 24 over \d+ resources/);
+      assert.match(out, /Policies evaluated: 27 of 27 over \d+ resources/);
       assert.match(out, /lambda-tracing-active\s+mandatory\s+pass \(\d+ resources?\)/);
       assert.match(out, /Policy summary: no mandatory violations/);
     });
@@ -64,7 +67,7 @@ describe("npm run preview with the policy pack", () => {
       [],
     );
     assert.equal(doc.policyPack.name, "huntaze-api");
-    assert.equal(doc.policyPack.policies.length, 24);
+    assert.equal(doc.policyPack.policies.length, 27);
     assert.equal(doc.policyPack.mandatoryViolations, 0);
   });
 

@@ -117,6 +117,7 @@ export class RestApi extends pulumi.ComponentResource {
   readonly invokePermission: lambda.Permission;
   readonly authorizer: apigateway.Authorizer;
   readonly methods: apigateway.Method[];
+  readonly gatewayResponses: apigateway.Response[];
   readonly apiName: string;
   readonly stageName: string;
   /** `<api name>/<stage>`: the service name X-Ray gives the stage's segments. */
@@ -138,6 +139,7 @@ export class RestApi extends pulumi.ComponentResource {
     const { methods, integrations } = createRoutes(this.api, this.authorizer);
     this.methods = methods;
     const gatewayResponses = createGatewayResponses(this.api);
+    this.gatewayResponses = gatewayResponses;
     this.invokePermission = createInvokePermission(this.api);
     this.deployment = createDeployment(
       this.api,

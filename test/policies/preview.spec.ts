@@ -157,7 +157,13 @@ describe("npm run preview with the policy pack", () => {
     });
 
     it("can make a policy advisory: the preview then exits 0", async () => {
-      const file = write("advisory.json", { "lambda-tracing-active": "advisory" });
+      const file = write("advisory.json", {
+        "lambda-tracing-active": "advisory",
+        // The fixture's health route is public on purpose; a config file must say so.
+        "api-method-authorization": {
+          publicRoutes: [{ route: "GET /health", reason: "health checks carry no credentials" }],
+        },
+      });
       const { code, out } = await preview(
         "--stack",
         "prod",

@@ -55,6 +55,10 @@ export class Identity extends pulumi.ComponentResource {
         `${name}-user-pool`,
         {
           name: args.poolName,
+          // Lite covers what the API uses (admin-created users, password policy, TOTP MFA, ID
+          // tokens); Essentials (the default for new pools) costs ~3× per MAU for features it
+          // does not use.
+          userPoolTier: "LITE",
           usernameAttributes: ["email"],
           autoVerifiedAttributes: ["email"],
           adminCreateUserConfig: { allowAdminCreateUserOnly: !settings.selfSignUp },

@@ -34,6 +34,7 @@ import { bundleFunction, QUERY_COMPILER_WASM_FILE } from "../../infra/lib/bundle
 import { BENCH_SEED, DEV_SEED, seedDatabase } from "../../prisma/seed";
 import { startEmbeddedPostgres, withDatabase } from "../dev/embedded-postgres";
 import { MIGRATIONS_DIR, ROOT } from "../prisma/cli-support";
+import { authorizationRows } from "./auth";
 import type { BenchSection } from "./index";
 
 const ROUNDS = 10;
@@ -296,6 +297,15 @@ async function run(log: (line: string) => void): Promise<string> {
       out.push(line);
     }
     out.push("");
+
+    // --- 2b. what authorization adds (tools/bench/auth.ts) -------------------------------------
+    out.push(
+      ...(await authorizationRows(
+        database,
+        { label: "GET /creators/{id}/revenue (30 days)", path: "/creators/1/revenue", query: {} },
+        log,
+      )),
+    );
 
     // --- 3. keyset cursor vs OFFSET -----------------------------------------------------------
     out.push(

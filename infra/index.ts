@@ -188,7 +188,33 @@ const clientIds: pulumi.Input<string> = identity
   ? identity.clientId
   : cfg.auth.pool.kind === "existing"
     ? cfg.auth.pool.clientIds.join(",")
-    : "";
+    : cfg.auth.pool.kind === "oidc"
+      ? cfg.auth.pool.audience.join(",")
+      : "";
+const oidc = cfg.auth.pool.kind === "oidc" ? cfg.auth.pool : undefined;
+
+/**
+ * An OIDC issuer: API Gateway cannot verify its tokens, so this function does (against the
+ * issuer's JWKS, hence outside the VPC: it needs the internet, not the database).
+ */
+const authorizerFn = oidc
+  ? new LambdaFunction("authorizer", {
+      ...common,
+      environment: {
+        ...common.environment,
+        AUTH_ISSUER: oidc.issuer,
+        AUTH_AUDIENCE: oidc.audience.join(","),
+        AUTH_JWKS_URI: oidc.jwksUri,
+        AUTH_CREATOR_CLAIM: cfg.auth.creatorClaim,
+      },
+      functionName: naming.name("lambda", "authorizer"),
+      entry: "handlers/authorizer.ts",
+      description: "huntaze-api token authorizer (OIDC issuer, API Gateway REQUEST authorizer)",
+      memoryMb: 256,
+      timeoutSeconds: 5,
+      reservedConcurrency: cfg.api.reservedConcurrency,
+    })
+  : undefined;
 
 const api = new LambdaFunction("api", {
   ...common,
@@ -196,8 +222,9 @@ const api = new LambdaFunction("api", {
   environment: {
     ...common.environment,
     DB_SECRET_ARN: dbSecrets.appSecretArn,
-    // API Gateway's Cognito authorizer verifies tokens; the function checks client and creator.
-    AUTH_MODE: "cognito-authorizer",
+    // API Gateway's Cognito authorizer (or, for an OIDC issuer, the authorizer function)
+    // verifies tokens; the function checks client and creator on what they pass.
+    AUTH_MODE: oidc ? "lambda-authorizer" : "cognito-authorizer",
     AUTH_AUDIENCE: clientIds,
     AUTH_CREATOR_CLAIM: cfg.auth.creatorClaim,
   },
@@ -248,7 +275,17 @@ const restApi = new RestApi("http", {
   region: cfg.region,
   accountId,
   partition,
-  auth: { userPoolArns, cacheSeconds: cfg.auth.authorizerCacheSeconds },
+  auth: {
+    ...(authorizerFn
+      ? {
+          lambdaAuthorizer: {
+            functionName: authorizerFn.function.name,
+            invokeArn: authorizerFn.invokeArn,
+          },
+        }
+      : { userPoolArns }),
+    cacheSeconds: cfg.auth.authorizerCacheSeconds,
+  },
 });
 
 const alarmTarget = { naming, topicArn: alerting.topicArn, runbookBaseUrl: cfg.runbookBaseUrl };
@@ -333,6 +370,17 @@ const alarms = new Alarms("alarms", {
       durationP95Ms: cfg.worker.durationP95Ms,
       resource: worker.function,
     },
+    ...(authorizerFn
+      ? [
+          {
+            subject: "authorizer",
+            functionName: authorizerFn.functionName,
+            invocation: "request" as const,
+            durationP95Ms: 1000,
+            resource: authorizerFn.function,
+          },
+        ]
+      : []),
     {
       // Runs once per deploy that changes the migrations: one failure is the whole signal.
       subject: "migrate",
@@ -392,6 +440,7 @@ export const dlqArn = dlq.arn;
 export const dashboardName = dashboard.dashboard.dashboardName;
 export const logGroupNames = [
   api.logGroup.name,
+  ...(authorizerFn ? [authorizerFn.logGroup.name] : []),
   worker.logGroup.name,
   migrations.fn.logGroup.name,
   dbSecrets.rotationLogGroup.name,

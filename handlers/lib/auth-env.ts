@@ -8,11 +8,19 @@
  *   bearer token against `AUTH_JWKS_URI` for `AUTH_ISSUER` and `AUTH_AUDIENCE`, with jose's
  *   cached remote key set (refetched at most every 10 minutes, and on an unknown `kid`).
  *
+ * - `AUTH_MODE=lambda-authorizer` (an OIDC issuer): the project's `REQUEST` authorizer
+ *   (handlers/authorizer.ts) verified the token with `jwt` mode's settings and passed the creator.
+ *
  * `AUTH_AUDIENCE` is comma-separated; `AUTH_CREATOR_CLAIM` defaults to `custom:creator_id`;
  * `AUTH_TOKEN_USE` (default `id` with Cognito, none otherwise) pins Cognito's token kind.
  */
 import { createRemoteJWKSet } from "jose";
-import { type Authenticator, gatewayClaimsAuthenticator, jwtAuthenticator } from "./auth";
+import {
+  type Authenticator,
+  gatewayClaimsAuthenticator,
+  jwtAuthenticator,
+  lambdaAuthorizerAuthenticator,
+} from "./auth";
 import { ConfigError } from "./env";
 
 function required(env: NodeJS.ProcessEnv, key: string, example: string): string {
@@ -25,6 +33,7 @@ function required(env: NodeJS.ProcessEnv, key: string, example: string): string 
 
 export function authenticatorFromEnv(env: NodeJS.ProcessEnv = process.env): Authenticator {
   const mode = env.AUTH_MODE?.trim() || "cognito-authorizer";
+  if (mode === "lambda-authorizer") return lambdaAuthorizerAuthenticator();
   const audience = required(env, "AUTH_AUDIENCE", "the app client id, 4abc…")
     .split(",")
     .map((a) => a.trim())
@@ -58,6 +67,6 @@ export function authenticatorFromEnv(env: NodeJS.ProcessEnv = process.env): Auth
     });
   }
   throw new ConfigError(
-    `Environment variable AUTH_MODE must be cognito-authorizer or jwt (got "${mode}").`,
+    `Environment variable AUTH_MODE must be cognito-authorizer, lambda-authorizer or jwt (got "${mode}").`,
   );
 }

@@ -165,6 +165,25 @@ export function gatewayClaimsAuthenticator(rules: ClaimRules): Authenticator {
 }
 
 /**
+ * Reads what this project's Lambda `REQUEST` authorizer (handlers/authorizer.ts, used for an
+ * OIDC issuer) verified: it passes the creator and subject as its context, which only the
+ * authorizer can set.
+ */
+export function lambdaAuthorizerAuthenticator(): Authenticator {
+  return async (_request, event) => {
+    const context = event.requestContext?.authorizer as Record<string, unknown> | null | undefined;
+    const creator = context?.creatorId;
+    const subject = context?.principalId;
+    if (typeof subject !== "string" || !subject) {
+      throw new UnauthorizedError("no authorizer context in the request context");
+    }
+    const text = typeof creator === "number" ? String(creator) : creator;
+    if (typeof text !== "string" || !CREATOR_ID.test(text)) throw new ForbiddenError();
+    return { creatorId: Number(text), subject };
+  };
+}
+
+/**
  * The authorization decision for a route with a `{id}` creator parameter: the path must name
  * the token's creator. Another creator's id answers exactly what an unknown id answers.
  */

@@ -50,7 +50,12 @@ export interface RestApiArgs {
  */
 export interface RestApiAuth {
   /** The user pools whose tokens are accepted (the created pool, or an existing one). */
-  userPoolArns: pulumi.Input<string>[];
+  userPoolArns?: pulumi.Input<string>[];
+  /**
+   * Instead of user pools: the project's Lambda `REQUEST` authorizer (handlers/authorizer.ts),
+   * for an OIDC issuer API Gateway cannot verify itself. Its verdict is cached per token.
+   */
+  lambdaAuthorizer?: { functionName: pulumi.Input<string>; invokeArn: pulumi.Input<string> };
   /**
    * How long API Gateway caches a token's verdict, seconds (0–3600). A revoked token keeps
    * working at most this long; 0 verifies every request.
@@ -66,6 +71,15 @@ export const PUBLIC_ROUTE = {
   reason:
     "load balancers and the deploy verification call it without credentials; it returns no tenant data",
 } as const;
+
+/** API Gateway's 403 after an authorizer's Deny: the function's body for the same case. */
+export const FORBIDDEN_TEMPLATE = JSON.stringify({
+  error: {
+    code: "FORBIDDEN",
+    message: "This login is not linked to a creator.",
+    requestId: "$context.requestId",
+  },
+});
 
 /** Every 401 API Gateway answers itself: the body and header of the function's own 401. */
 export const UNAUTHORIZED_TEMPLATE = JSON.stringify({
@@ -182,7 +196,37 @@ export class RestApi extends pulumi.ComponentResource {
       if (!Number.isInteger(cacheSeconds) || cacheSeconds < 0 || cacheSeconds > 3600) {
         throw new Error(`RestApi ${name}: auth.cacheSeconds must be an integer in [0, 3600]`);
       }
-      if (args.auth.userPoolArns.length === 0) {
+      const lambdaAuthorizer = args.auth.lambdaAuthorizer;
+      if (lambdaAuthorizer) {
+        if (args.auth.userPoolArns?.length) {
+          throw new Error(`RestApi ${name}: auth takes userPoolArns or lambdaAuthorizer, not both`);
+        }
+        new lambda.Permission(
+          `${name}-authorizer-permission`,
+          {
+            action: "lambda:InvokeFunction",
+            function: lambdaAuthorizer.functionName,
+            principal: "apigateway.amazonaws.com",
+            // Only this API's authorizers may invoke it.
+            sourceArn: pulumi.interpolate`${api.executionArn}/authorizers/*`,
+          },
+          { parent },
+        );
+        return new apigateway.Authorizer(
+          `${name}-authorizer`,
+          {
+            restApi: api.id,
+            name: `${args.apiName}-oidc`,
+            type: "REQUEST",
+            authorizerUri: lambdaAuthorizer.invokeArn,
+            // The cache key: a request without the header is refused by API Gateway itself.
+            identitySource: "method.request.header.Authorization",
+            authorizerResultTtlInSeconds: cacheSeconds,
+          },
+          { parent },
+        );
+      }
+      if (!args.auth.userPoolArns?.length) {
         throw new Error(`RestApi ${name}: auth.userPoolArns must name at least one user pool`);
       }
       return new apigateway.Authorizer(
@@ -232,7 +276,10 @@ export class RestApi extends pulumi.ComponentResource {
             resourceId,
             httpMethod,
             ...(authorized
-              ? { authorization: "COGNITO_USER_POOLS", authorizerId: authorizer.id }
+              ? {
+                  authorization: args.auth.lambdaAuthorizer ? "CUSTOM" : "COGNITO_USER_POOLS",
+                  authorizerId: authorizer.id,
+                }
               : { authorization: "NONE" }),
           },
           { parent },
@@ -269,6 +316,18 @@ export class RestApi extends pulumi.ComponentResource {
               "gatewayresponse.header.WWW-Authenticate": `'Bearer realm="huntaze-api"'`,
               "gatewayresponse.header.Cache-Control": "'no-store'",
             },
+          },
+          { parent },
+        ),
+        // A Lambda authorizer's Deny (a login linked to no creator): the function's 403.
+        new apigateway.Response(
+          `${name}-access-denied-response`,
+          {
+            restApiId: api.id,
+            responseType: "ACCESS_DENIED",
+            statusCode: "403",
+            responseTemplates: { "application/json": FORBIDDEN_TEMPLATE },
+            responseParameters: { "gatewayresponse.header.Cache-Control": "'no-store'" },
           },
           { parent },
         ),
@@ -309,6 +368,7 @@ export class RestApi extends pulumi.ComponentResource {
           pulumi.all([
             authorizer.type,
             authorizer.providerArns,
+            authorizer.authorizerUri,
             authorizer.identitySource,
             authorizer.authorizerResultTtlInSeconds,
           ]),

@@ -35,9 +35,24 @@ export interface ExistingPoolSettings {
   clientIds: string[];
 }
 
+/**
+ * An OIDC issuer that is not a Cognito pool: API Gateway cannot verify its tokens itself, so the
+ * stack deploys a Lambda `REQUEST` authorizer (handlers/authorizer.ts) that checks them against
+ * the issuer's JWKS.
+ */
+export interface OidcSettings {
+  kind: "oidc";
+  /** Expected `iss`, e.g. `https://login.example.com/`. */
+  issuer: string;
+  /** Accepted `aud` values. */
+  audience: string[];
+  /** The issuer's key set. @default `<issuer>/.well-known/jwks.json` */
+  jwksUri: string;
+}
+
 /** Claims shared by every identity provider. */
 export interface AuthSettings {
-  pool: CreatedPoolSettings | ExistingPoolSettings;
+  pool: CreatedPoolSettings | ExistingPoolSettings | OidcSettings;
   /** The claim naming the caller's creator, which users must not be able to write. */
   creatorClaim: string;
   /** Authorizer result cache, seconds (0–3600): a revoked token works at most this long. */
@@ -71,6 +86,18 @@ export function readAuth(r: ConfigReader, stage: string): AuthSettings {
       const clientIds = f.optionalStringList("clientIds", {
         pattern: CLIENT_ID,
         expected: "a list of the existing pool's app client ids whose tokens the API accepts",
+      });
+      const oidcIssuer = f.optionalString("oidcIssuer", {
+        pattern: /^https:\/\/[^\s#?]+$/,
+        expected: "the issuer's https:// URL, exactly as its tokens' iss claim",
+      });
+      const oidcAudience = f.optionalStringList("oidcAudience", {
+        pattern: /^\S{1,256}$/,
+        expected: "a list of the aud values the API accepts",
+      });
+      const oidcJwksUri = f.optionalString("oidcJwksUri", {
+        pattern: /^https:\/\/[^\s#]+$/,
+        expected: "the issuer's JWKS https:// URL",
       });
       const creatorClaim = f.string(
         "creatorClaim",
@@ -126,11 +153,31 @@ export function readAuth(r: ConfigReader, stage: string): AuthSettings {
           `${project}:auth.deletionProtection must be true in prod: deleting the pool deletes every login`,
         );
       }
+      if ((oidcIssuer === undefined) !== (oidcAudience === undefined)) {
+        r.problem(
+          `${project}:auth.oidcIssuer and auth.oidcAudience must be set together (the issuer and the aud values the API accepts)`,
+        );
+      }
+      if (oidcIssuer !== undefined && userPoolArn !== undefined) {
+        r.problem(
+          `${project}:auth must name either an existing user pool (userPoolArn) or an OIDC issuer (oidcIssuer), not both`,
+        );
+      }
+      const oidc: OidcSettings | undefined =
+        oidcIssuer !== undefined && oidcAudience !== undefined
+          ? {
+              kind: "oidc",
+              issuer: oidcIssuer,
+              audience: oidcAudience,
+              jwksUri: oidcJwksUri ?? `${oidcIssuer.replace(/\/$/, "")}/.well-known/jwks.json`,
+            }
+          : undefined;
       return {
         pool:
-          userPoolArn !== undefined && clientIds !== undefined
+          oidc ??
+          (userPoolArn !== undefined && clientIds !== undefined
             ? { kind: "existing", userPoolArn, clientIds }
-            : created,
+            : created),
         creatorClaim,
         authorizerCacheSeconds,
       };

@@ -89,6 +89,8 @@ export interface CallOptions {
   claims?: Record<string, string> | null;
   /** Sent as `Authorization: Bearer <token>` (the JWT path: dev server, OIDC issuers). */
   token?: string;
+  /** What a Lambda REQUEST authorizer passes (`principalId`, its context); replaces `claims`. */
+  authorizerContext?: Record<string, string>;
 }
 
 /** The app client id the test API accepts (a Cognito client id in AWS). */
@@ -160,6 +162,7 @@ export function proxyEvent(
     requestContext: {
       requestId: randomUUID(),
       authorizer: (() => {
+        if (options.authorizerContext) return options.authorizerContext;
         const claims =
           options.claims !== undefined
             ? options.claims

@@ -406,6 +406,8 @@ async function run(log: (line: string) => void): Promise<string> {
           env: {
             ...process.env,
             DATABASE_URL: url,
+            // What the stack sets: the Cognito authorizer's claims are judged for this client.
+            AUTH_AUDIENCE: BENCH_CLIENT_ID,
             POWERTOOLS_LOG_LEVEL: "SILENT",
             STAGE: "",
             AWS_LAMBDA_LOG_LEVEL: "",

@@ -5,6 +5,7 @@
  * Module scope runs once per runtime: logger, tracer and the route table are built here; the
  * database (secret read, pool, Prisma client) on the first request that needs it.
  */
+import { authenticatorFromEnv } from "./lib/auth-env";
 import { createApiHandler } from "./lib/http-handler";
 import { logger } from "./lib/logger";
 import { getDatabase } from "./lib/prisma";
@@ -21,4 +22,5 @@ export const handler = createApiHandler({
   },
   logger,
   tracer,
+  authenticator: authenticatorFromEnv(),
 });

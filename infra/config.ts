@@ -10,6 +10,12 @@
  * `InfraConfig`. Keys that nothing reads are rejected as typos.
  */
 import * as pulumi from "@pulumi/pulumi";
+import {
+  type AuthSettings,
+  type FirewallSettings,
+  readAuth,
+  readFirewall,
+} from "./lib/auth-config";
 import { ConfigReader, type ConfigSource, type ObjectReader } from "./lib/config-reader";
 import {
   estimateMaxConnections,
@@ -212,6 +218,10 @@ export interface InfraConfig {
   database: DatabaseSettings;
   /** The migration function, invoked on deploy. */
   migrations: { memoryMb: number; timeoutSeconds: number };
+  /** Who may call the API: the Cognito user pool (created or existing) and the creator claim. */
+  auth: AuthSettings;
+  /** The WAFv2 web ACL in front of the stage. */
+  firewall: FirewallSettings;
 }
 
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
@@ -777,6 +787,8 @@ export function parseConfig(source: ConfigSource & { stack: string }): InfraConf
         ),
       }),
     ),
+    auth: readAuth(r, stage),
+    firewall: readFirewall(r, stage),
   };
   checkConnectionBudget(r, config);
   if (throttle.burstLimit < throttle.rateLimit) {

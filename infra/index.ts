@@ -13,7 +13,9 @@ import { DatabaseProxy } from "./components/database-proxy";
 import { DatabaseSecrets } from "./components/db-secrets";
 import { DeadLetterQueue } from "./components/dead-letter-queue";
 import { EncryptionKey } from "./components/encryption-key";
+import { Firewall } from "./components/firewall";
 import { LambdaFunction } from "./components/function";
+import { Identity } from "./components/identity";
 import { Migrations } from "./components/migrations";
 import { Network } from "./components/network";
 import { RestApi } from "./components/rest-api";
@@ -225,10 +227,65 @@ const dataEnvironment: Record<string, pulumi.Input<string>> = {
   ...(dbProxy ? { DB_PROXY_HOST: dbProxy.endpoint } : {}),
 };
 
+// ---- Identity: who may call the API (a created Cognito user pool, or an existing one) ----
+
+const identity =
+  cfg.auth.pool.kind === "created"
+    ? new Identity("identity", {
+        poolName: naming.prefix,
+        settings: cfg.auth.pool,
+        creatorAttribute: cfg.auth.creatorClaim.replace(/^custom:/, ""),
+      })
+    : undefined;
+const userPoolArns: pulumi.Input<string>[] = identity
+  ? [identity.userPoolArn]
+  : cfg.auth.pool.kind === "existing"
+    ? [cfg.auth.pool.userPoolArn]
+    : [];
+/** App client ids whose ID tokens the API accepts (public values: no secret). */
+const clientIds: pulumi.Input<string> = identity
+  ? identity.clientId
+  : cfg.auth.pool.kind === "existing"
+    ? cfg.auth.pool.clientIds.join(",")
+    : cfg.auth.pool.kind === "oidc"
+      ? cfg.auth.pool.audience.join(",")
+      : "";
+const oidc = cfg.auth.pool.kind === "oidc" ? cfg.auth.pool : undefined;
+
+/**
+ * An OIDC issuer: API Gateway cannot verify its tokens, so this function does (against the
+ * issuer's JWKS, hence outside the VPC: it needs the internet, not the database).
+ */
+const authorizerFn = oidc
+  ? new LambdaFunction("authorizer", {
+      ...common,
+      environment: {
+        ...common.environment,
+        AUTH_ISSUER: oidc.issuer,
+        AUTH_AUDIENCE: oidc.audience.join(","),
+        AUTH_JWKS_URI: oidc.jwksUri,
+        AUTH_CREATOR_CLAIM: cfg.auth.creatorClaim,
+      },
+      functionName: naming.name("lambda", "authorizer"),
+      entry: "handlers/authorizer.ts",
+      description: "huntaze-api token authorizer (OIDC issuer, API Gateway REQUEST authorizer)",
+      memoryMb: 256,
+      timeoutSeconds: 5,
+      reservedConcurrency: cfg.api.reservedConcurrency,
+    })
+  : undefined;
+
 const api = new LambdaFunction("api", {
   ...common,
   ...dataAccess,
-  environment: dataEnvironment,
+  environment: {
+    ...dataEnvironment,
+    // API Gateway's Cognito authorizer (or, for an OIDC issuer, the authorizer function)
+    // verifies tokens; the function checks client and creator on what they pass.
+    AUTH_MODE: oidc ? "lambda-authorizer" : "cognito-authorizer",
+    AUTH_AUDIENCE: clientIds,
+    AUTH_CREATOR_CLAIM: cfg.auth.creatorClaim,
+  },
   functionName: naming.name("lambda", "api"),
   entry: "handlers/api.ts",
   description: "huntaze-api HTTP API (behind API Gateway REST)",
@@ -278,7 +335,34 @@ const restApi = new RestApi("http", {
   region: cfg.region,
   accountId,
   partition,
+  auth: {
+    ...(authorizerFn
+      ? {
+          lambdaAuthorizer: {
+            functionName: authorizerFn.function.name,
+            invokeArn: authorizerFn.invokeArn,
+          },
+        }
+      : { userPoolArns }),
+    cacheSeconds: cfg.auth.authorizerCacheSeconds,
+  },
 });
+
+const alarmTarget = { naming, topicArn: alerting.topicArn, runbookBaseUrl: cfg.runbookBaseUrl };
+
+/** The edge firewall: prod always (config refuses to turn it off), staging unless opted out. */
+const firewall = cfg.firewall.enabled
+  ? new Firewall("firewall", {
+      aclName: naming.prefix,
+      stageArn: restApi.stageArn,
+      ratePerIpPer5Minutes: cfg.firewall.ratePerIpPer5Minutes,
+      logRetentionInDays: cfg.logs.retentionInDays,
+      logsKmsKeyArn: key.arn,
+      alarmTarget,
+      blockedRequestsAlarmThreshold: cfg.firewall.blockedRequestsAlarmThreshold,
+      region: cfg.region,
+    })
+  : undefined;
 
 const migrations = new Migrations("migrations", {
   functionName: naming.name("lambda", "migrate"),
@@ -348,6 +432,17 @@ const alarms = new Alarms("alarms", {
       durationP95Ms: cfg.worker.durationP95Ms,
       resource: worker.function,
     },
+    ...(authorizerFn
+      ? [
+          {
+            subject: "authorizer",
+            functionName: authorizerFn.functionName,
+            invocation: "request" as const,
+            durationP95Ms: 1000,
+            resource: authorizerFn.function,
+          },
+        ]
+      : []),
     {
       // Runs once per deploy that changes the migrations: one failure is the whole signal.
       subject: "migrate",
@@ -395,11 +490,13 @@ const dashboard = new Dashboard("dashboard", {
     ...alarms.definitions,
     ...dbAlarms.definitions,
     ...(dbProxy ? dbProxy.definitions : []),
+    ...(firewall ? firewall.definitions : []),
   ],
   alarmArns: [
     ...alarms.alarmArns,
     ...dbAlarms.alarmArns,
     ...(dbProxy ? dbProxy.alarms.map((a) => a.arn) : []),
+    ...(firewall ? [firewall.alarm.arn] : []),
   ],
   signals: [
     {
@@ -420,17 +517,20 @@ export const dlqArn = dlq.arn;
 export const dashboardName = dashboard.dashboard.dashboardName;
 export const logGroupNames = [
   api.logGroup.name,
+  ...(authorizerFn ? [authorizerFn.logGroup.name] : []),
   worker.logGroup.name,
   migrations.fn.logGroup.name,
   dbSecrets.rotationLogGroup.name,
   restApi.accessLogGroup.name,
   ...(restApi.executionLogGroup ? [restApi.executionLogGroup.name] : []),
   ...database.logGroups.map((g) => g.name),
+  ...(firewall ? [firewall.logGroup.name] : []),
 ];
 export const alarmNames = [
   ...alarms.alarmNames,
   ...dbAlarms.alarmNames,
   ...(dbProxy ? dbProxy.alarms.map((a) => a.name) : []),
+  ...(firewall ? firewall.alarmNames : []),
 ];
 export const samplingRuleName = tracing.samplingRule.ruleName;
 export const samplingRate = tracing.fixedRate;
@@ -443,3 +543,7 @@ export const performanceInsightsKmsKeyArn = performanceInsightsKey.arn;
 export const migrationsApplied = migrations.applied;
 export const migrationsChecksum = migrations.checksum;
 export const vpcId = network.vpcId;
+// Identity (public identifiers: what a client needs to sign in; docs/AUTHENTICATION.md).
+export const userPoolId = identity?.userPoolId;
+export const userPoolClientId = identity?.clientId;
+export const webAclArn = firewall?.webAcl.arn;

@@ -6,15 +6,20 @@
  * annotations plus a subsegment per route in X-Ray, the route's errors mapped to HTTP in one
  * place (errors.ts) with the minimal body, and one access-log line with the status, the
  * duration and the SQL statements the request ran.
+ *
+ * Every request except a public route's (the health check) is authenticated before routing
+ * errors are reported, like API Gateway's authorizer on `ANY /{proxy+}`: without a valid token
+ * even an unknown path answers 401. Then `authorizeCreator` (auth.ts) checks the path's creator.
  */
 import { randomUUID } from "node:crypto";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import type { RouteContext } from "../routes/context";
+import { type Authenticator, authorizeCreator, type Principal, UnauthorizedError } from "./auth";
 import { toHttpError } from "./errors";
-import { errorBody, toRequest, toResult } from "./http";
+import { type ApiRequest, errorBody, toRequest, toResult } from "./http";
 import type { Logger } from "./logger";
 import type { Database } from "./prisma";
-import { type Route, Router } from "./router";
+import { type MatchedRoute, type Route, Router } from "./router";
 import { inSubsegment, type Tracer } from "./tracer";
 
 export interface ApiHandlerOptions {
@@ -23,6 +28,8 @@ export interface ApiHandlerOptions {
   database: Database | (() => Database);
   logger: Logger;
   tracer: Tracer;
+  /** How callers are authenticated (auth.ts): Cognito authorizer claims, or a JWT verified here. */
+  authenticator: Authenticator;
 }
 
 export type ApiHandler = (
@@ -45,6 +52,27 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
   return (event, context) =>
     inSubsegment(tracer, `## ${process.env._HANDLER ?? "handler"}`, () => handle(event, context));
 
+  /** Authentication, routing and the creator check: the one authorization decision. */
+  async function authorize(
+    request: ApiRequest & { principal?: Principal },
+    event: APIGatewayProxyEvent,
+  ): Promise<MatchedRoute<RouteContext>> {
+    let matched: MatchedRoute<RouteContext> | undefined;
+    let routingError: unknown;
+    try {
+      matched = router.match(request.method, request.path);
+    } catch (err) {
+      routingError = err;
+    }
+    if (matched?.route.public) return matched;
+    const principal = await options.authenticator(request, event);
+    request.principal = principal;
+    logger.appendKeys({ creatorId: principal.creatorId });
+    if (!matched) throw routingError;
+    authorizeCreator(matched.params, principal);
+    return matched;
+  }
+
   async function handle(
     event: APIGatewayProxyEvent,
     context: Context,
@@ -52,7 +80,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
     context.callbackWaitsForEmptyEventLoop = false;
     const started = performance.now();
     const requestId = context.awsRequestId || randomUUID();
-    const request = toRequest(event, requestId);
+    const request: ApiRequest & { principal?: Principal } = toRequest(event, requestId);
     logger.addContext(context);
     logger.appendKeys({
       apiRequestId: event.requestContext?.requestId,
@@ -67,14 +95,18 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
     const before = database?.stats.snapshot();
     let status = 500;
     try {
-      const { route, params } = router.match(request.method, request.path);
+      const { route, params } = await authorize(request, event);
       routeName = `${route.method} ${route.path}`;
       logger.appendKeys({ route: routeName });
       db = getDatabase();
       const response = await inSubsegment(
         tracer,
         `### ${routeName}`,
-        () => route.handler({ ...request, params }, { db: db as Database, logger }),
+        () =>
+          route.handler(
+            { ...request, params },
+            { db: db as Database, logger, principal: request.principal },
+          ),
         { route: routeName },
       );
       status = response.status;
@@ -84,6 +116,10 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
     } catch (err) {
       const mapped = toHttpError(err);
       status = mapped.status;
+      if (err instanceof UnauthorizedError) {
+        // Why (expired, bad signature, …) stays here; the token itself is never logged.
+        logger.warn("unauthenticated request", { reason: err.reason });
+      }
       if (mapped.status >= 500) {
         // Server-side only: the stack, the SQL error, the Prisma code. The client gets none of it.
         logger.error("request failed", { error: err as Error, status, code: mapped.code });
@@ -107,7 +143,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
         ...(dbStats ? { statements: dbStats.statements, dbMs: dbStats.operationMs } : {}),
       });
       if (status >= 500) tracer.putAnnotation("error", true);
-      logger.removeKeys(["apiRequestId", "method", "path", "route"]);
+      logger.removeKeys(["apiRequestId", "method", "path", "route", "creatorId"]);
     }
   }
 }

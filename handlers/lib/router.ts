@@ -12,6 +12,12 @@ export interface Route<Ctx> {
   /** e.g. `/creators/{id}/fans/{fanId}/messages`. */
   path: string;
   handler: (request: ApiRequest, context: Ctx) => Promise<ApiResponse>;
+  /**
+   * Served without a token. Only the health check is: everything else is authenticated and
+   * authorized in http-handler.ts before the route runs.
+   * @default false
+   */
+  public?: boolean;
 }
 
 export interface MatchedRoute<Ctx> {

@@ -19,14 +19,8 @@ import {
 } from "../lib/idempotency";
 import type { AppPrisma } from "../lib/prisma";
 import type { Route } from "../lib/router";
-import {
-  assertQueryParams,
-  idSchema,
-  parseId,
-  parseJsonBody,
-  postgresText,
-} from "../lib/validation";
-import type { RouteContext } from "./context";
+import { assertQueryParams, idSchema, parseJsonBody, postgresText } from "../lib/validation";
+import { creatorOf, type RouteContext } from "./context";
 
 /** Rows per INSERT: 7 columns × 1 000 = 7 000 bind parameters. */
 export const MESSAGE_BATCH = 1000;
@@ -95,9 +89,10 @@ function respond(campaign: Stored, creatorId: number, hash: string, replayed: bo
 export const createCampaign: Route<RouteContext> = {
   method: "POST",
   path: "/creators/{id}/campaigns",
-  async handler(request, { db }) {
+  async handler(request, context) {
+    const { db } = context;
     assertQueryParams(request, []);
-    const creatorId = parseId(request.params.id, "id");
+    const creatorId = creatorOf(context);
     const input = parseJsonBody(request, bodySchema);
     const key = idempotencyKey(request.headers["idempotency-key"], input.idempotencyKey);
     const wanted = input.fanIds ? [...new Set(input.fanIds)].sort((a, b) => a - b) : undefined;

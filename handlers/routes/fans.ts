@@ -11,17 +11,18 @@ import * as z from "zod/mini";
 import { decodeCursor, encodeCursor } from "../lib/cursor";
 import { NotFoundError } from "../lib/errors";
 import type { Route } from "../lib/router";
-import { assertQueryParams, idSchema, parseId, parseLimit } from "../lib/validation";
-import type { RouteContext } from "./context";
+import { assertQueryParams, idSchema, parseLimit } from "../lib/validation";
+import { creatorOf, type RouteContext } from "./context";
 
 const cursorSchema = z.strictObject({ id: idSchema });
 
 export const listFans: Route<RouteContext> = {
   method: "GET",
   path: "/creators/{id}/fans",
-  async handler(request, { db }) {
+  async handler(request, context) {
+    const { db } = context;
     assertQueryParams(request, ["cursor", "limit"]);
-    const creatorId = parseId(request.params.id, "id");
+    const creatorId = creatorOf(context);
     const limit = parseLimit(request.query.limit);
     const after = decodeCursor(request.query.cursor, cursorSchema);
 

@@ -13,6 +13,8 @@ export const HEALTH_TIMEOUT_MS = 2000;
 export const health: Route<RouteContext> = {
   method: "GET",
   path: "/health",
+  // Load balancers and the deploy verification call it without credentials; it shows no tenant data.
+  public: true,
   async handler(request, { db, logger }) {
     // No assertQueryParams: health checkers add cache-busting parameters (`?t=…`).
     try {

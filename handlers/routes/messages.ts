@@ -16,16 +16,17 @@ import {
   parseLimit,
   postgresDateTime,
 } from "../lib/validation";
-import type { RouteContext } from "./context";
+import { creatorOf, type RouteContext } from "./context";
 
 const cursorSchema = z.strictObject({ at: postgresDateTime(), id: idSchema });
 
 export const listMessages: Route<RouteContext> = {
   method: "GET",
   path: "/creators/{id}/fans/{fanId}/messages",
-  async handler(request, { db }) {
+  async handler(request, context) {
+    const { db } = context;
     assertQueryParams(request, ["cursor", "limit"]);
-    const creatorId = parseId(request.params.id, "id");
+    const creatorId = creatorOf(context);
     const fanId = parseId(request.params.fanId, "fanId");
     const limit = parseLimit(request.query.limit);
     const after = decodeCursor(request.query.cursor, cursorSchema);

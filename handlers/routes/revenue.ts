@@ -16,8 +16,8 @@
 import { NotFoundError, ValidationError } from "../lib/errors";
 import type { AppPrisma } from "../lib/prisma";
 import type { Route } from "../lib/router";
-import { assertQueryParams, parseDay, parseId } from "../lib/validation";
-import type { RouteContext } from "./context";
+import { assertQueryParams, parseDay } from "../lib/validation";
+import { creatorOf, type RouteContext } from "./context";
 
 export const MAX_RANGE_DAYS = 366;
 const DAY_MS = 86_400_000;
@@ -66,9 +66,10 @@ export function revenueRows(
 export const getRevenue: Route<RouteContext> = {
   method: "GET",
   path: "/creators/{id}/revenue",
-  async handler(request, { db }) {
+  async handler(request, context) {
+    const { db } = context;
     assertQueryParams(request, ["from", "to"]);
-    const creatorId = parseId(request.params.id, "id");
+    const creatorId = creatorOf(context);
     const today = new Date(Math.floor(Date.now() / DAY_MS) * DAY_MS);
     const to = request.query.to ? parseDay(request.query.to, "to") : today;
     const from = request.query.from

@@ -14,8 +14,8 @@ import { ConflictError, NotFoundError, prismaCode } from "../lib/errors";
 import { IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_RULE, idempotencyKey } from "../lib/idempotency";
 import type { AppPrisma } from "../lib/prisma";
 import type { Route } from "../lib/router";
-import { assertQueryParams, idSchema, parseId, parseJsonBody } from "../lib/validation";
-import type { RouteContext } from "./context";
+import { assertQueryParams, idSchema, parseJsonBody } from "../lib/validation";
+import { creatorOf, type RouteContext } from "./context";
 
 /** $100 000 per purchase: a typo guard (the columns are 64-bit). */
 export const MAX_AMOUNT_CENTS = 10_000_000;
@@ -79,9 +79,10 @@ function replay(
 export const createTransaction: Route<RouteContext> = {
   method: "POST",
   path: "/creators/{id}/transactions",
-  async handler(request, { db }) {
+  async handler(request, context) {
+    const { db } = context;
     assertQueryParams(request, []);
-    const creatorId = parseId(request.params.id, "id");
+    const creatorId = creatorOf(context);
     const input = parseJsonBody(request, bodySchema);
     const key = idempotencyKey(request.headers["idempotency-key"], input.idempotencyKey);
 

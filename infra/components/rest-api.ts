@@ -40,7 +40,60 @@ export interface RestApiArgs {
   region: string;
   accountId: pulumi.Input<string>;
   partition: string;
+  /** Who may call every route except `GET /health`. */
+  auth: RestApiAuth;
 }
+
+/**
+ * API Gateway's Cognito authorizer, not a Lambda `REQUEST` authorizer: it verifies the ID
+ * token's signature (the pool's JWKS), expiry and issuer inside API Gateway, so it adds no cold
+ * start, no function to patch, monitor or pay for (a Lambda authorizer costs an invocation per
+ * uncached request and ~100-300 ms on its own cold starts), and bad tokens never reach the API
+ * function. What it does not check — which app client (`aud`), `token_use`, and the creator
+ * claim — the API function checks on the verified claims it passes (handlers/lib/auth.ts). A
+ * Lambda authorizer would be needed only for an issuer that is not a Cognito user pool.
+ */
+export interface RestApiAuth {
+  /** The user pools whose tokens are accepted (the created pool, or an existing one). */
+  userPoolArns?: pulumi.Input<string>[];
+  /**
+   * Instead of user pools: the project's Lambda `REQUEST` authorizer (handlers/authorizer.ts),
+   * for an OIDC issuer API Gateway cannot verify itself. Its verdict is cached per token.
+   */
+  lambdaAuthorizer?: { functionName: pulumi.Input<string>; invokeArn: pulumi.Input<string> };
+  /**
+   * How long API Gateway caches a token's verdict, seconds (0–3600). A revoked token keeps
+   * working at most this long; 0 verifies every request.
+   * @default 300
+   */
+  cacheSeconds?: number;
+}
+
+/** The one route served without a token, and why (the policy pack lists the same exemption). */
+export const PUBLIC_ROUTE = {
+  method: "GET",
+  path: "health",
+  reason:
+    "load balancers and the deploy verification call it without credentials; it returns no tenant data",
+} as const;
+
+/** API Gateway's 403 after an authorizer's Deny: the function's body for the same case. */
+export const FORBIDDEN_TEMPLATE = JSON.stringify({
+  error: {
+    code: "FORBIDDEN",
+    message: "This login is not linked to a creator.",
+    requestId: "$context.requestId",
+  },
+});
+
+/** Every 401 API Gateway answers itself: the body and header of the function's own 401. */
+export const UNAUTHORIZED_TEMPLATE = JSON.stringify({
+  error: {
+    code: "UNAUTHORIZED",
+    message: "A valid bearer token is required.",
+    requestId: "$context.requestId",
+  },
+});
 
 /**
  * One JSON object per request. `$context.xrayTraceId` links a log line to its trace; no
@@ -68,8 +121,9 @@ export const ACCESS_LOG_FORMAT = JSON.stringify({
 
 /**
  * A REST API (not an HTTP API: only REST stages support X-Ray tracing and sampling rules)
- * proxying every route to one function, with a traced stage, JSON access logs and execution logs
- * in 30-day groups it owns, and stage-wide throttling.
+ * proxying every route to one function behind a Cognito authorizer (except `GET /health`),
+ * with a traced stage, JSON access logs and execution logs in 30-day groups it owns, and
+ * stage-wide throttling.
  */
 export class RestApi extends pulumi.ComponentResource {
   readonly api: apigateway.RestApi;
@@ -80,6 +134,9 @@ export class RestApi extends pulumi.ComponentResource {
   readonly executionLogGroup?: cloudwatch.LogGroup;
   readonly account?: apigateway.Account;
   readonly invokePermission: lambda.Permission;
+  readonly authorizer: apigateway.Authorizer;
+  readonly methods: apigateway.Method[];
+  readonly gatewayResponses: apigateway.Response[];
   readonly apiName: string;
   readonly stageName: string;
   /** `<api name>/<stage>`: the service name X-Ray gives the stage's segments. */
@@ -97,9 +154,19 @@ export class RestApi extends pulumi.ComponentResource {
     this.xrayServiceName = `${args.apiName}/${args.stageName}`;
 
     this.api = createApi();
-    const integrations = createRoutes(this.api);
+    this.authorizer = createAuthorizer(this.api);
+    const { methods, integrations } = createRoutes(this.api, this.authorizer);
+    this.methods = methods;
+    const gatewayResponses = createGatewayResponses(this.api);
+    this.gatewayResponses = gatewayResponses;
     this.invokePermission = createInvokePermission(this.api);
-    this.deployment = createDeployment(this.api, integrations);
+    this.deployment = createDeployment(
+      this.api,
+      this.authorizer,
+      methods,
+      integrations,
+      gatewayResponses,
+    );
     this.accessLogGroup = createAccessLogGroup();
     this.executionLogGroup = createExecutionLogGroup(this.api);
     this.account = createAccountLogRole();
@@ -129,23 +196,100 @@ export class RestApi extends pulumi.ComponentResource {
       );
     }
 
-    /** `ANY /` and `ANY /{proxy+}`, both Lambda proxy integrations. */
-    function createRoutes(api: apigateway.RestApi): apigateway.Integration[] {
+    function createAuthorizer(api: apigateway.RestApi): apigateway.Authorizer {
+      const cacheSeconds = args.auth.cacheSeconds ?? 300;
+      if (!Number.isInteger(cacheSeconds) || cacheSeconds < 0 || cacheSeconds > 3600) {
+        throw new Error(`RestApi ${name}: auth.cacheSeconds must be an integer in [0, 3600]`);
+      }
+      const lambdaAuthorizer = args.auth.lambdaAuthorizer;
+      if (lambdaAuthorizer) {
+        if (args.auth.userPoolArns?.length) {
+          throw new Error(`RestApi ${name}: auth takes userPoolArns or lambdaAuthorizer, not both`);
+        }
+        new lambda.Permission(
+          `${name}-authorizer-permission`,
+          {
+            action: "lambda:InvokeFunction",
+            function: lambdaAuthorizer.functionName,
+            principal: "apigateway.amazonaws.com",
+            // Only this API's authorizers may invoke it.
+            sourceArn: pulumi.interpolate`${api.executionArn}/authorizers/*`,
+          },
+          { parent },
+        );
+        return new apigateway.Authorizer(
+          `${name}-authorizer`,
+          {
+            restApi: api.id,
+            name: `${args.apiName}-oidc`,
+            type: "REQUEST",
+            authorizerUri: lambdaAuthorizer.invokeArn,
+            // The cache key: a request without the header is refused by API Gateway itself.
+            identitySource: "method.request.header.Authorization",
+            authorizerResultTtlInSeconds: cacheSeconds,
+          },
+          { parent },
+        );
+      }
+      if (!args.auth.userPoolArns?.length) {
+        throw new Error(`RestApi ${name}: auth.userPoolArns must name at least one user pool`);
+      }
+      return new apigateway.Authorizer(
+        `${name}-authorizer`,
+        {
+          restApi: api.id,
+          name: `${args.apiName}-cognito`,
+          type: "COGNITO_USER_POOLS",
+          providerArns: args.auth.userPoolArns,
+          identitySource: "method.request.header.Authorization",
+          authorizerResultTtlInSeconds: cacheSeconds,
+        },
+        { parent },
+      );
+    }
+
+    /**
+     * `ANY /` and `ANY /{proxy+}` behind the authorizer, and `GET /health` without it; all
+     * Lambda proxy integrations to the same function.
+     */
+    function createRoutes(
+      api: apigateway.RestApi,
+      authorizer: apigateway.Authorizer,
+    ): { methods: apigateway.Method[]; integrations: apigateway.Integration[] } {
       const proxy = new apigateway.Resource(
         `${name}-proxy`,
         { restApi: api.id, parentId: api.rootResourceId, pathPart: "{proxy+}" },
         { parent },
       );
-      const routes: Array<[string, pulumi.Input<string>]> = [
-        ["root", api.rootResourceId],
-        ["proxy", proxy.id],
+      const health = new apigateway.Resource(
+        `${name}-health`,
+        { restApi: api.id, parentId: api.rootResourceId, pathPart: PUBLIC_ROUTE.path },
+        { parent },
+      );
+      const routes: Array<[string, pulumi.Input<string>, string, boolean]> = [
+        ["root", api.rootResourceId, "ANY", true],
+        ["proxy", proxy.id, "ANY", true],
+        // Public on purpose: see PUBLIC_ROUTE.reason.
+        ["health", health.id, PUBLIC_ROUTE.method, false],
       ];
-      return routes.map(([route, resourceId]) => {
+      const methods: apigateway.Method[] = [];
+      const integrations = routes.map(([route, resourceId, httpMethod, authorized]) => {
         const method = new apigateway.Method(
           `${name}-${route}-method`,
-          { restApi: api.id, resourceId, httpMethod: "ANY", authorization: "NONE" },
+          {
+            restApi: api.id,
+            resourceId,
+            httpMethod,
+            ...(authorized
+              ? {
+                  authorization: args.auth.lambdaAuthorizer ? "CUSTOM" : "COGNITO_USER_POOLS",
+                  authorizerId: authorizer.id,
+                }
+              : { authorization: "NONE" }),
+          },
           { parent },
         );
+        methods.push(method);
         return new apigateway.Integration(
           `${name}-${route}-integration`,
           {
@@ -160,6 +304,39 @@ export class RestApi extends pulumi.ComponentResource {
           { parent },
         );
       });
+      return { methods, integrations };
+    }
+
+    /** API Gateway's own 401s (the authorizer's) answer like the function's. */
+    function createGatewayResponses(api: apigateway.RestApi): apigateway.Response[] {
+      return [
+        new apigateway.Response(
+          `${name}-unauthorized-response`,
+          {
+            restApiId: api.id,
+            responseType: "UNAUTHORIZED",
+            statusCode: "401",
+            responseTemplates: { "application/json": UNAUTHORIZED_TEMPLATE },
+            responseParameters: {
+              "gatewayresponse.header.WWW-Authenticate": `'Bearer realm="huntaze-api"'`,
+              "gatewayresponse.header.Cache-Control": "'no-store'",
+            },
+          },
+          { parent },
+        ),
+        // A Lambda authorizer's Deny (a login linked to no creator): the function's 403.
+        new apigateway.Response(
+          `${name}-access-denied-response`,
+          {
+            restApiId: api.id,
+            responseType: "ACCESS_DENIED",
+            statusCode: "403",
+            responseTemplates: { "application/json": FORBIDDEN_TEMPLATE },
+            responseParameters: { "gatewayresponse.header.Cache-Control": "'no-store'" },
+          },
+          { parent },
+        ),
+      ];
     }
 
     function createInvokePermission(api: apigateway.RestApi): lambda.Permission {
@@ -178,16 +355,46 @@ export class RestApi extends pulumi.ComponentResource {
 
     function createDeployment(
       api: apigateway.RestApi,
+      authorizer: apigateway.Authorizer,
+      methods: apigateway.Method[],
       integrations: apigateway.Integration[],
+      responses: apigateway.Response[],
     ): apigateway.Deployment {
-      // A deployment is a snapshot: redeploy when a route or its target changes.
+      // A deployment is a snapshot of methods (with their authorization), authorizers,
+      // integrations and gateway responses: redeploy when any of them changes, or an auth
+      // change would never reach the live stage.
       const fingerprint = pulumi
-        .all(integrations.map((i) => pulumi.all([i.resourceId, i.httpMethod, i.uri, i.type])))
+        .all([
+          pulumi.all(
+            methods.map((m) =>
+              pulumi.all([m.resourceId, m.httpMethod, m.authorization, m.authorizerId]),
+            ),
+          ),
+          pulumi.all([
+            authorizer.type,
+            authorizer.providerArns,
+            authorizer.authorizerUri,
+            authorizer.identitySource,
+            authorizer.authorizerResultTtlInSeconds,
+          ]),
+          pulumi.all(
+            integrations.map((i) => pulumi.all([i.resourceId, i.httpMethod, i.uri, i.type])),
+          ),
+          pulumi.all(
+            responses.map((r) =>
+              pulumi.all([r.responseType, r.statusCode, r.responseTemplates, r.responseParameters]),
+            ),
+          ),
+        ])
         .apply((parts) => createHash("sha256").update(JSON.stringify(parts)).digest("hex"));
       return new apigateway.Deployment(
         `${name}-deployment`,
-        { restApi: api.id, description: "huntaze-api routes", triggers: { routes: fingerprint } },
-        { parent, dependsOn: integrations },
+        {
+          restApi: api.id,
+          description: "huntaze-api routes",
+          triggers: { routes: fingerprint },
+        },
+        { parent, dependsOn: [...methods, ...integrations, authorizer, ...responses] },
       );
     }
 

@@ -20,6 +20,7 @@ export const RUNBOOK_SECTIONS = [
   "secret-rotation-failed",
   "rds-proxy-client-connections",
   "rds-proxy-pinned-sessions",
+  "waf-blocked-requests",
 ] as const;
 
 export type RunbookSection = (typeof RUNBOOK_SECTIONS)[number];

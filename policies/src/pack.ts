@@ -6,6 +6,7 @@ import {
   lambdaLatencyAlarm,
   rdsInstanceAlarms,
 } from "./alarms";
+import { apiMethodAuthorization, apiStageWaf, cognitoUserPoolHardening } from "./api-access";
 import { apiExecutionLogging, apiStageXray, apiThrottling } from "./api-stages";
 import { lambdaDbConnectionBudget } from "./capacity";
 import {
@@ -117,4 +118,7 @@ export const policies: Policies = [
   apiExecutionLogging,
   apiThrottling,
   kmsKeyRotation,
+  apiMethodAuthorization,
+  apiStageWaf,
+  cognitoUserPoolHardening,
 ];

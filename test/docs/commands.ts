@@ -26,6 +26,7 @@ export const TOOLS = [
   "npx",
   "psql",
   "pulumi",
+  "tail",
 ] as const;
 
 /** `pulumi` subcommands (nested ones as lists) and the flags the docs use. */
@@ -87,6 +88,36 @@ const AWS_GLOBAL_FLAGS = [
  * reference. `wait` takes a waiter name first.
  */
 const AWS_COMMANDS: Record<string, Record<string, string[]>> = {
+  "cognito-idp": {
+    "admin-create-user": [
+      "--user-pool-id",
+      "--username",
+      "--user-attributes",
+      "--desired-delivery-mediums",
+      "--message-action",
+      "--temporary-password",
+    ],
+    "admin-update-user-attributes": ["--user-pool-id", "--username", "--user-attributes"],
+    "admin-initiate-auth": ["--user-pool-id", "--client-id", "--auth-flow", "--auth-parameters"],
+    "admin-respond-to-auth-challenge": [
+      "--user-pool-id",
+      "--client-id",
+      "--challenge-name",
+      "--challenge-responses",
+      "--session",
+    ],
+    "admin-user-global-sign-out": ["--user-pool-id", "--username"],
+    "admin-disable-user": ["--user-pool-id", "--username"],
+  },
+  wafv2: {
+    "get-sampled-requests": [
+      "--scope",
+      "--time-window",
+      "--max-items",
+      "--rule-metric-name",
+      "--web-acl-arn",
+    ],
+  },
   cloudtrail: {
     "lookup-events": ["--lookup-attributes", "--max-results", "--start-time", "--end-time"],
   },
@@ -639,7 +670,9 @@ export function checkCommand(tokens: Token[], ctx: CheckContext = defaultContext
 
 /** Problems of a whole line (several commands joined by operators). */
 export function checkCommandLine(line: string, ctx: CheckContext = defaultContext()): string[] {
-  return splitCommands(tokenize(line)).flatMap((tokens) => checkCommand(tokens, ctx));
+  // `VAR=$(cmd … | tool …)`: the command substitution's commands are checked like any other.
+  const unwrapped = line.replace(/^([A-Za-z_][A-Za-z0-9_]*)=\$\((.*)\)(\s*(#.*)?)$/, "$2$3");
+  return splitCommands(tokenize(unwrapped)).flatMap((tokens) => checkCommand(tokens, ctx));
 }
 
 /**

@@ -131,6 +131,9 @@ describe("docs/PRODUCTION_HARDENING.md", () => {
         ["logs ingestion", line(prod, "CloudWatch Logs", /^ingestion/)],
         ["logs storage", line(prod, "CloudWatch Logs", /storage at 30-day/)],
         ["SNS", line(prod, "SNS", /alarm notifications/)],
+        ["WAF web ACL", line(prod, "WAF", /web ACLs/)],
+        ["WAF rules", line(prod, "WAF", /^rules/)],
+        ["WAF requests", line(prod, "WAF", /requests inspected/)],
       ]);
     }
 

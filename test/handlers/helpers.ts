@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import { Client } from "pg";
+import { type Authenticator, gatewayClaimsAuthenticator } from "../../handlers/lib/auth";
 import { createApiHandler } from "../../handlers/lib/http-handler";
 import { createLogger, type Logger } from "../../handlers/lib/logger";
 import { applyMigrations, loadMigrationsFromDir } from "../../handlers/lib/migrations";
@@ -81,6 +82,40 @@ export interface CallOptions {
   /** Sent as is (no JSON encoding) when a string. */
   rawBody?: string;
   headers?: Record<string, string>;
+  /**
+   * The claims API Gateway's Cognito authorizer would pass. Default: a valid ID token's claims
+   * for the creator named in the path (the right token); `null`: none (no authorizer ran).
+   */
+  claims?: Record<string, string> | null;
+  /** Sent as `Authorization: Bearer <token>` (the JWT path: dev server, OIDC issuers). */
+  token?: string;
+  /** What a Lambda REQUEST authorizer passes (`principalId`, its context); replaces `claims`. */
+  authorizerContext?: Record<string, string>;
+}
+
+/** The app client id the test API accepts (a Cognito client id in AWS). */
+export const TEST_CLIENT_ID = "testclient0000000000000000";
+
+/** The deployed path: claims verified by API Gateway's Cognito authorizer. */
+export const testAuthenticator: Authenticator = gatewayClaimsAuthenticator({
+  audience: [TEST_CLIENT_ID],
+  tokenUse: "id",
+});
+
+/** The claims of a Cognito ID token for `creatorId`, as the authorizer passes them (strings). */
+export function cognitoClaims(creatorId: number | string): Record<string, string> {
+  return {
+    sub: `00000000-0000-4000-8000-${String(creatorId).padStart(12, "0")}`,
+    aud: TEST_CLIENT_ID,
+    token_use: "id",
+    "custom:creator_id": String(creatorId),
+    iss: "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_test",
+  };
+}
+
+function defaultClaims(path: string): Record<string, string> | null {
+  const creator = /^\/creators\/([^/]+)/.exec(path);
+  return creator ? cognitoClaims(creator[1]) : null;
 }
 
 export function lambdaContext(): Context {
@@ -115,17 +150,43 @@ export function proxyEvent(
     pathParameters: { proxy: path.slice(1) },
     queryStringParameters: options.query ?? null,
     multiValueQueryStringParameters: null,
-    headers: { "content-type": "application/json", ...options.headers },
+    headers: {
+      "content-type": "application/json",
+      ...(options.token !== undefined ? { authorization: `Bearer ${options.token}` } : {}),
+      ...options.headers,
+    },
     multiValueHeaders: {},
     body,
     isBase64Encoded: false,
     stageVariables: null,
-    requestContext: { requestId: randomUUID() } as APIGatewayProxyEvent["requestContext"],
+    requestContext: {
+      requestId: randomUUID(),
+      authorizer: (() => {
+        if (options.authorizerContext) return options.authorizerContext;
+        const claims =
+          options.claims !== undefined
+            ? options.claims
+            : options.token !== undefined
+              ? null
+              : defaultClaims(path);
+        return claims ? { claims } : null;
+      })(),
+    } as APIGatewayProxyEvent["requestContext"],
   };
 }
 
-export function apiClient(database: Database, logger: Logger = quietLogger()) {
-  const handler = createApiHandler({ routes, database, logger, tracer: createTracer() });
+export function apiClient(
+  database: Database,
+  logger: Logger = quietLogger(),
+  authenticator: Authenticator = testAuthenticator,
+) {
+  const handler = createApiHandler({
+    routes,
+    database,
+    logger,
+    tracer: createTracer(),
+    authenticator,
+  });
   return async function call(
     method: string,
     path: string,

@@ -5,7 +5,13 @@ import { createLogger, defaultLogLevel } from "../../handlers/lib/logger";
 import { createTracer } from "../../handlers/lib/tracer";
 import { routes } from "../../handlers/routes";
 import type { TestDatabase } from "../support/database";
-import { lambdaContext, migratedDatabase, proxyEvent, testDatabase } from "./helpers";
+import {
+  lambdaContext,
+  migratedDatabase,
+  proxyEvent,
+  testAuthenticator,
+  testDatabase,
+} from "./helpers";
 
 /** Runs `fn` with stdout and stderr captured; returns the JSON log lines written meanwhile. */
 async function captureLogs(fn: () => Promise<unknown>): Promise<Array<Record<string, unknown>>> {
@@ -86,8 +92,20 @@ describe("observability", () => {
       const database = testDatabase(db.url, { logger });
       const broken = testDatabase("postgresql://u:p@127.0.0.1:1/x", { logger });
       try {
-        const ok = createApiHandler({ routes, database, logger, tracer: createTracer() });
-        const down = createApiHandler({ routes, database: broken, logger, tracer: createTracer() });
+        const ok = createApiHandler({
+          routes,
+          database,
+          logger,
+          tracer: createTracer(),
+          authenticator: testAuthenticator,
+        });
+        const down = createApiHandler({
+          routes,
+          database: broken,
+          logger,
+          tracer: createTracer(),
+          authenticator: testAuthenticator,
+        });
         const quiet = await captureLogs(() =>
           ok(proxyEvent("GET", "/creators/1/fans"), lambdaContext()),
         );
@@ -123,7 +141,13 @@ describe("observability", () => {
     );
     const database = testDatabase(db.url, { logger });
     try {
-      const handler = createApiHandler({ routes, database, logger, tracer: createTracer() });
+      const handler = createApiHandler({
+        routes,
+        database,
+        logger,
+        tracer: createTracer(),
+        authenticator: testAuthenticator,
+      });
       const context = lambdaContext();
       const logs = await captureLogs(() =>
         handler(proxyEvent("GET", "/creators/1/fans", { query: { limit: "3" } }), context),
@@ -148,7 +172,13 @@ describe("observability", () => {
     );
     const database = testDatabase(db.url, { logger, env: { slowQueryMs: 0 } });
     try {
-      const handler = createApiHandler({ routes, database, logger, tracer: createTracer() });
+      const handler = createApiHandler({
+        routes,
+        database,
+        logger,
+        tracer: createTracer(),
+        authenticator: testAuthenticator,
+      });
       const logs = await captureLogs(() =>
         handler(
           proxyEvent("POST", "/creators/1/transactions", {
@@ -185,6 +215,7 @@ describe("observability", () => {
           database,
           logger: createLogger({ level: "SILENT" }),
           tracer,
+          authenticator: testAuthenticator,
         });
         const segment = new AWSXRay.Segment("huntaze-api-test");
         await AWSXRay.getNamespace().runPromise(async () => {
@@ -221,6 +252,7 @@ describe("observability", () => {
           database,
           logger: createLogger({ level: "SILENT" }),
           tracer,
+          authenticator: testAuthenticator,
         });
         const logs: string[] = [];
         const warn = console.warn;

@@ -2,7 +2,14 @@ import { strict as assert } from "node:assert";
 import type { Database } from "../../handlers/lib/prisma";
 import { MAX_BODY_BYTES } from "../../handlers/lib/validation";
 import type { TestDatabase } from "../support/database";
-import { apiClient, type CallResult, migratedDatabase, testDatabase, withClient } from "./helpers";
+import {
+  apiClient,
+  type CallResult,
+  cognitoClaims,
+  migratedDatabase,
+  testDatabase,
+  withClient,
+} from "./helpers";
 
 /** Every bad input gets a 400 (or 413/404/405) with the minimal body, and changes nothing. */
 describe("input validation and error bodies", () => {
@@ -52,7 +59,7 @@ describe("input validation and error bodies", () => {
   it("rejects ids that are negative, zero, decimal, signed, too large or not numbers", async () => {
     for (const id of ["-1", "0", "1.5", "+1", "1e3", "2147483648", "abc", "01"]) {
       assertMinimalError(
-        await call("GET", `/creators/${id}/fans`),
+        await call("GET", `/creators/${id}/fans`, { claims: cognitoClaims(1) }),
         400,
         /^id must be a positive integer id/,
       );
@@ -214,8 +221,9 @@ describe("input validation and error bodies", () => {
   });
 
   it("answers 404 for an unknown route and 405 (with Allow) for a wrong method", async () => {
-    assertMinimalError(await call("GET", "/creators"), 404);
-    assertMinimalError(await call("GET", "/admin/../creators/1/fans"), 404);
+    const claims = cognitoClaims(1);
+    assertMinimalError(await call("GET", "/creators", { claims }), 404);
+    assertMinimalError(await call("GET", "/admin/../creators/1/fans", { claims }), 404);
     const wrong = await call("DELETE", "/creators/1/fans");
     assertMinimalError(wrong, 405);
     assert.equal(wrong.headers.allow, "GET, HEAD, OPTIONS");

@@ -307,6 +307,9 @@ const { handler } = require(bundle);
 })().catch((err) => { process.stderr.write(String(err && err.stack)); process.exit(1); });
 `;
 
+/** The app client id the bundle is told to accept (the stack sets AUTH_AUDIENCE). */
+const E2E_CLIENT_ID = "bundlee2eclient";
+
 interface RunResult {
   responses: Array<{ statusCode: number; body: string }>;
   /** What the bundle logged (Powertools JSON lines). */
@@ -329,6 +332,11 @@ async function runBundle(
       JSON.stringify(
         paths.map((p) => {
           const url = new URL(p, "http://localhost");
+          // What the stage's Cognito authorizer passes for the creator of the path.
+          const creator = /^\/creators\/([^/]+)/.exec(url.pathname)?.[1];
+          const claims = creator
+            ? { sub: "e2e", aud: E2E_CLIENT_ID, token_use: "id", "custom:creator_id": creator }
+            : undefined;
           return {
             httpMethod: "GET",
             path: url.pathname,
@@ -336,7 +344,10 @@ async function runBundle(
             headers: {},
             body: null,
             isBase64Encoded: false,
-            requestContext: { requestId: `e2e-${p}` },
+            requestContext: {
+              requestId: `e2e-${p}`,
+              authorizer: claims ? { claims } : null,
+            },
           };
         }),
       ),
@@ -347,7 +358,7 @@ async function runBundle(
       {
         cwd: work,
         // Only what Lambda would set, plus the local connection: no project paths leak in.
-        env: { PATH: process.env.PATH ?? "", ...env },
+        env: { PATH: process.env.PATH ?? "", AUTH_AUDIENCE: E2E_CLIENT_ID, ...env },
         timeout: 30_000,
       },
     );

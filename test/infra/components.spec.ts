@@ -392,6 +392,9 @@ describe("components under Pulumi's mock runtime", () => {
         region: "us-east-1",
         accountId: "123456789012",
         partition: "aws",
+        auth: {
+          userPoolArns: ["arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Unit"],
+        },
         ...overrides,
       };
     }

@@ -58,8 +58,8 @@ for (const stack of ["prod", "staging"] as const) {
       for (const group of ofType(run, LOG_GROUP)) assert.equal(group.inputs.retentionInDays, 30);
       assert.equal(
         ofType(run, LOG_GROUP).length,
-        8,
-        "api, worker, migrate, the rotation function, access and execution logs, RDS's postgresql and upgrade logs",
+        stack === "prod" ? 9 : 8,
+        "api, worker, migrate, the rotation function, access and execution logs, RDS's postgresql and upgrade logs, and in prod the WAF's",
       );
     });
 
@@ -261,6 +261,58 @@ for (const stack of ["prod", "staging"] as const) {
       );
     });
 
+    it("authorizes every method with the Cognito authorizer except GET /health", () => {
+      const authorizer = ofType(run, "aws:apigateway/authorizer:Authorizer")[0]!;
+      assert.equal(authorizer.inputs.type, "COGNITO_USER_POOLS");
+      assert.deepEqual(authorizer.propertyDependencies.providerArns, [
+        byName(run, "identity-user-pool").urn,
+      ]);
+      const methods = ofType(run, "aws:apigateway/method:Method");
+      assert.equal(methods.length, 3);
+      for (const method of methods) {
+        if (method.name === "http-health-method") {
+          assert.equal(method.inputs.authorization, "NONE");
+          assert.equal(method.inputs.httpMethod, "GET");
+          continue;
+        }
+        assert.equal(method.inputs.authorization, "COGNITO_USER_POOLS", method.name);
+        assert.deepEqual(method.propertyDependencies.authorizerId, [authorizer.urn]);
+      }
+      const deployment = ofType(run, "aws:apigateway/deployment:Deployment")[0]!;
+      for (const r of [...methods, authorizer]) {
+        assert.ok(deployment.dependencies.includes(r.urn), `the deployment waits for ${r.name}`);
+      }
+      const api = byName(run, "api-function");
+      const env = (api.inputs.environment as { variables: Record<string, string> }).variables;
+      assert.equal(env.AUTH_MODE, "cognito-authorizer");
+      assert.equal(env.AUTH_CREATOR_CLAIM, "custom:creator_id");
+      assert.ok(
+        api.propertyDependencies.environment?.includes(byName(run, "identity-client").urn),
+        "AUTH_AUDIENCE is the app client's id",
+      );
+    });
+
+    if (stack === "prod") {
+      it("puts the stage behind a WAF web ACL that logs to a 30-day aws-waf-logs- group", () => {
+        const associations = ofType(run, "aws:wafv2/webAclAssociation:WebAclAssociation");
+        const stage = ofType(run, "aws:apigateway/stage:Stage")[0]!;
+        assert.equal(associations.length, 1);
+        assert.deepEqual(associations[0].propertyDependencies.resourceArn, [stage.urn]);
+        const logs = byName(run, "firewall-logs");
+        assert.equal(logs.inputs.name, "aws-waf-logs-huntaze-api-prod");
+        assert.equal(logs.inputs.retentionInDays, 30);
+        assert.ok(
+          (run.outputs as { alarmNames: string[] }).alarmNames.includes(
+            "huntaze-api-prod-waf-blocked-requests",
+          ),
+        );
+      });
+    } else {
+      it("opts out of the WAF web ACL by explicit config", () => {
+        assert.equal(ofType(run, "aws:wafv2/webAclAssociation:WebAclAssociation").length, 0);
+      });
+    }
+
     it(`samples ${expected.samplingRate * 100} % of the API stage's requests`, () => {
       const rule = ofType(run, "aws:xray/samplingRule:SamplingRule")[0]!;
       assert.equal(rule.inputs.fixedRate, expected.samplingRate);
@@ -297,6 +349,7 @@ for (const stack of ["prod", "staging"] as const) {
         `${p}-rds-write-latency`,
         `${p}-secret-rotation-failed-errors`,
         `${p}-slow-queries`,
+        ...(stack === "prod" ? [`${p}-waf-blocked-requests`] : []),
       ]);
       for (const alarm of alarms) {
         const i = alarm.inputs;
@@ -429,7 +482,10 @@ for (const stack of ["prod", "staging"] as const) {
         "performanceInsightsKmsKeyArn",
         "samplingRate",
         "samplingRuleName",
+        "userPoolClientId",
+        "userPoolId",
         "vpcId",
+        ...(stack === "prod" ? ["webAclArn"] : []),
         "workerFunctionName",
       ]);
       assert.deepEqual(run.secretOutputs, []);

@@ -58,6 +58,9 @@ const BAD_FIXTURES: Record<string, string | string[]> = {
   "api-execution-logging-off": "api-execution-logging",
   "api-default-throttling": "api-throttling",
   "key-not-rotated": "kms-key-rotation",
+  "unauthorized-method": "api-method-authorization",
+  "stage-without-waf": "api-stage-waf",
+  "self-sign-up-pool": "cognito-user-pool-hardening",
 };
 
 describe("npm run preview with the policy pack", () => {
@@ -71,7 +74,7 @@ describe("npm run preview with the policy pack", () => {
           `Policy pack huntaze-api@\\d+\\.\\d+\\.\\d+ — config: policies/config/${stack}\\.json`,
         ),
       );
-      assert.match(out, /Policies evaluated: 47 of 47 over \d+ resources/);
+      assert.match(out, /Policies evaluated: 50 of 50 over \d+ resources/);
       assert.match(out, /lambda-tracing-active\s+mandatory\s+pass \(\d+ resources?\)/);
       assert.match(out, /Policy summary: no mandatory violations/);
     });
@@ -86,7 +89,7 @@ describe("npm run preview with the policy pack", () => {
       [],
     );
     assert.equal(doc.policyPack.name, "huntaze-api");
-    assert.equal(doc.policyPack.policies.length, 47);
+    assert.equal(doc.policyPack.policies.length, 50);
     assert.equal(doc.policyPack.mandatoryViolations, 0);
   });
 
@@ -176,7 +179,13 @@ describe("npm run preview with the policy pack", () => {
     });
 
     it("can make a policy advisory: the preview then exits 0", async () => {
-      const file = write("advisory.json", { "lambda-tracing-active": "advisory" });
+      const file = write("advisory.json", {
+        "lambda-tracing-active": "advisory",
+        // The fixture's health route is public on purpose; a config file must say so.
+        "api-method-authorization": {
+          publicRoutes: [{ route: "GET /health", reason: "health checks carry no credentials" }],
+        },
+      });
       const { code, out } = await preview(
         "--stack",
         "prod",

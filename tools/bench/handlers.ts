@@ -21,6 +21,7 @@ import { join } from "node:path";
 import { deflateRawSync } from "node:zlib";
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import { Client } from "pg";
+import { gatewayClaimsAuthenticator } from "../../handlers/lib/auth";
 import { encodeCursor } from "../../handlers/lib/cursor";
 import { parseParams } from "../../handlers/lib/explain";
 import { createApiHandler } from "../../handlers/lib/http-handler";
@@ -33,6 +34,7 @@ import { bundleFunction, QUERY_COMPILER_WASM_FILE } from "../../infra/lib/bundle
 import { BENCH_SEED, DEV_SEED, seedDatabase } from "../../prisma/seed";
 import { startEmbeddedPostgres, withDatabase } from "../dev/embedded-postgres";
 import { MIGRATIONS_DIR, ROOT } from "../prisma/cli-support";
+import { authorizationRows } from "./auth";
 import type { BenchSection } from "./index";
 
 const ROUNDS = 10;
@@ -52,15 +54,34 @@ const ms = (n: number) => n.toFixed(n < 1 ? 3 : 2);
 const kb = (n: number) => `${(n / 1024).toFixed(0)} KiB`;
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(2)} MiB (${(n / 1e6).toFixed(2)} MB)`;
 
-function event(method: string, path: string, query?: Record<string, string>): APIGatewayProxyEvent {
+/** The app client id the bench's API accepts (deployed: the Cognito app client). */
+const BENCH_CLIENT_ID = "benchclient000000000000000";
+const gatewayClaims = gatewayClaimsAuthenticator({ audience: [BENCH_CLIENT_ID], tokenUse: "id" });
+
+/** A REST proxy event as the deployed stage passes it: with the Cognito authorizer's claims. */
+function event(
+  method: string,
+  path: string,
+  query?: Record<string, string>,
+  headers: Record<string, string> = {},
+): APIGatewayProxyEvent {
+  const creator = /^\/creators\/([^/]+)/.exec(path)?.[1];
+  const claims = creator
+    ? {
+        sub: `bench-${creator}`,
+        aud: BENCH_CLIENT_ID,
+        token_use: "id",
+        "custom:creator_id": creator,
+      }
+    : undefined;
   return {
     httpMethod: method,
     path,
     queryStringParameters: query ?? null,
-    headers: {},
+    headers,
     body: null,
     isBase64Encoded: false,
-    requestContext: { requestId: randomUUID() },
+    requestContext: { requestId: randomUUID(), authorizer: claims ? { claims } : null },
   } as unknown as APIGatewayProxyEvent;
 }
 const context = { awsRequestId: "bench" } as Context;
@@ -189,6 +210,7 @@ async function run(log: (line: string) => void): Promise<string> {
       database,
       logger: createLogger({ level: "SILENT" }),
       tracer: createTracer(),
+      authenticator: gatewayClaims,
     });
     const call = (e: APIGatewayProxyEvent) => handler(e, context);
 
@@ -275,6 +297,15 @@ async function run(log: (line: string) => void): Promise<string> {
       out.push(line);
     }
     out.push("");
+
+    // --- 2b. what authorization adds (tools/bench/auth.ts) -------------------------------------
+    out.push(
+      ...(await authorizationRows(
+        database,
+        { label: "GET /creators/{id}/revenue (30 days)", path: "/creators/1/revenue", query: {} },
+        log,
+      )),
+    );
 
     // --- 3. keyset cursor vs OFFSET -----------------------------------------------------------
     out.push(
@@ -375,6 +406,8 @@ async function run(log: (line: string) => void): Promise<string> {
           env: {
             ...process.env,
             DATABASE_URL: url,
+            // What the stack sets: the Cognito authorizer's claims are judged for this client.
+            AUTH_AUDIENCE: BENCH_CLIENT_ID,
             POWERTOOLS_LOG_LEVEL: "SILENT",
             STAGE: "",
             AWS_LAMBDA_LOG_LEVEL: "",

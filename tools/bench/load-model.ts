@@ -10,6 +10,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { Client } from "pg";
+import { gatewayClaimsAuthenticator } from "../../handlers/lib/auth";
 import { createApiHandler } from "../../handlers/lib/http-handler";
 import { createLogger } from "../../handlers/lib/logger";
 import { applyMigrations, loadMigrationsFromDir } from "../../handlers/lib/migrations";
@@ -82,6 +83,19 @@ async function withClient<T>(url: string, fn: (client: Client) => Promise<T>): P
   }
 }
 
+/** The app client id the simulated API accepts (deployed: the Cognito app client). */
+const LOAD_CLIENT_ID = "loadclient0000000000000000";
+
+function claimsFor(path: string): Record<string, string> {
+  const creator = /^\/creators\/([^/]+)/.exec(path)?.[1] ?? "1";
+  return {
+    sub: `load-${creator}`,
+    aud: LOAD_CLIENT_ID,
+    token_use: "id",
+    "custom:creator_id": creator,
+  };
+}
+
 /** One simulated Lambda runtime: its own pool of 1 and its own handler. */
 export interface Runtime {
   database: Database;
@@ -95,7 +109,13 @@ export function createRuntime(url: string): Runtime {
     env: { stage: "local", serviceName: "huntaze-api", slowQueryMs: 10_000, databaseUrl: url },
     pool: { max: 1 },
   });
-  const handler = createApiHandler({ routes, database, logger, tracer: createTracer() });
+  const handler = createApiHandler({
+    routes,
+    database,
+    logger,
+    tracer: createTracer(),
+    authenticator: gatewayClaimsAuthenticator({ audience: [LOAD_CLIENT_ID], tokenUse: "id" }),
+  });
   return {
     database,
     call: (path, query) =>
@@ -112,7 +132,11 @@ export function createRuntime(url: string): Runtime {
           body: null,
           isBase64Encoded: false,
           stageVariables: null,
-          requestContext: { requestId: randomUUID() } as APIGatewayProxyEvent["requestContext"],
+          // As the deployed stage passes it: the Cognito authorizer's claims for the path's creator.
+          requestContext: {
+            requestId: randomUUID(),
+            authorizer: { claims: claimsFor(path) },
+          } as unknown as APIGatewayProxyEvent["requestContext"],
         },
         { awsRequestId: randomUUID(), callbackWaitsForEmptyEventLoop: true } as Context,
       ),

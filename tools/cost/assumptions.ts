@@ -41,6 +41,8 @@ export interface CostAssumptions {
   alarmNotificationsPerMonth: number;
   /** SQS requests per month (the DLQ only sees failed async invocations). @default 1000 */
   sqsRequestsPerMonth: number;
+  /** Logins that sign in or refresh a token in a month (Cognito MAUs). @default 1000 */
+  monthlyActiveUsers: number;
 }
 
 export const DEFAULT_COST_ASSUMPTIONS: Readonly<CostAssumptions> = Object.freeze({
@@ -57,6 +59,7 @@ export const DEFAULT_COST_ASSUMPTIONS: Readonly<CostAssumptions> = Object.freeze
   natGatewayGbPerMonth: 5,
   alarmNotificationsPerMonth: 50,
   sqsRequestsPerMonth: 1_000,
+  monthlyActiveUsers: 1_000,
 });
 
 export interface ResolvedAssumptions {

@@ -844,6 +844,37 @@ export function estimateCost(
       "apiGatewayHttpRequest",
       httpApis,
     );
+  // Cognito: billed per monthly active user above the account's free 10,000 (Lite tier).
+  ofType("aws:cognito/userPoolClient:UserPoolClient");
+  ofType("aws:apigateway/authorizer:Authorizer"); // verifying tokens has no charge of its own
+  ofType("aws:apigateway/response:Response");
+  const pools = ofType("aws:cognito/userPool:UserPool");
+  if (pools.length) {
+    const billed = Math.max(0, a.monthlyActiveUsers - 10_000);
+    b.add(
+      "Cognito",
+      `monthly active users above the free 10,000 (${names(pools)}; monthlyActiveUsers ${a.monthlyActiveUsers})`,
+      billed,
+      PRICES.cognitoLiteMau.unit,
+      PRICES.cognitoLiteMau.usd,
+      pools,
+      { confirmed: PRICES.cognitoLiteMau.confirmed, note: PRICES.cognitoLiteMau.note },
+    );
+  }
+  // WAF: per web ACL, per rule, per request inspected (every API request passes the ACL).
+  ofType("aws:wafv2/webAclAssociation:WebAclAssociation");
+  ofType("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration");
+  const acls = ofType("aws:wafv2/webAcl:WebAcl");
+  if (acls.length) {
+    b.price("WAF", `web ACLs (${names(acls)})`, acls.length, "wafWebAclMonth", acls);
+    const rules = acls.reduce(
+      (n, acl) =>
+        n + (Array.isArray(prop(acl, "rules")) ? (prop(acl, "rules") as unknown[]).length : 0),
+      0,
+    );
+    b.price("WAF", `rules (${rules})`, rules, "wafRuleMonth", acls, PRICES.wafRuleMonth.note);
+    b.price("WAF", "requests inspected (requestsPerMonth)", a.requestsPerMonth, "wafRequest", acls);
+  }
   for (const stage of custom.filter(
     (r) => r.type === "aws:apigateway/stage:Stage" && prop(r, "cacheClusterEnabled") === true,
   )) {

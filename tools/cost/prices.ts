@@ -35,6 +35,8 @@ const LAMBDA = "https://aws.amazon.com/lambda/pricing/";
 const SNS = "https://aws.amazon.com/sns/pricing/";
 const SQS = "https://aws.amazon.com/sqs/pricing/";
 const EVENTBRIDGE = "https://aws.amazon.com/eventbridge/pricing/";
+const COGNITO = "https://aws.amazon.com/cognito/pricing/";
+const WAF = "https://aws.amazon.com/waf/pricing/";
 
 export const PRICES = {
   kmsKeyMonth: {
@@ -174,6 +176,23 @@ export const PRICES = {
     confirmed: true,
     note: "scheduled rules and AWS service events on the default bus carry no charge",
   },
+  // Identity and edge firewall (dated 2026-12-03; not re-read from a stored page: †).
+  cognitoLiteMau: {
+    usd: 0.0055,
+    unit: "monthly active user above 10,000",
+    source: COGNITO,
+    confirmed: false,
+    note: "Lite tier (the pool's userPoolTier): the first 10,000 MAUs of an account are free",
+  },
+  wafWebAclMonth: { usd: 5.0, unit: "web ACL-month", source: WAF, confirmed: false },
+  wafRuleMonth: {
+    usd: 1.0,
+    unit: "rule-month",
+    source: WAF,
+    confirmed: false,
+    note: "each AWS managed rule group (not the paid ones) counts as one rule",
+  },
+  wafRequest: { usd: 0.6 / 1_000_000, unit: "request inspected", source: WAF, confirmed: false },
 } satisfies Record<string, Price>;
 
 export type PriceKey = keyof typeof PRICES;

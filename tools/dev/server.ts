@@ -12,6 +12,10 @@
  * written to DEV_DATABASE_URL_FILE, where `npm run explain`, `db:seed` and `db:migrate` find it
  * while the server runs; the file is deleted on exit. If that PostgreSQL dies, the dev server
  * says so and stops at once.
+ *
+ * Tokens are verified the way the deployed API verifies Cognito's ID tokens (signature, RS256
+ * only, issuer, audience, expiry, `token_use`, the creator claim), against a local signing key
+ * created at first start in `.dev/` (gitignored; local-auth.ts). `npm run dev:token` signs one.
  */
 import { randomUUID } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -30,6 +34,7 @@ import { BENCH_SEED, DEV_SEED, hasData, seedDatabase } from "../../prisma/seed";
 import { usageError } from "../lib/errors";
 import { DEV_DATABASE_URL_FILE, MIGRATIONS_DIR, redactUrl, runMain } from "../prisma/cli-support";
 import { startEmbeddedPostgres, withDatabase } from "./embedded-postgres";
+import { devKeyDir, localIssuer } from "./local-auth";
 
 /** API Gateway's own payload limit; the handler refuses much less (413 above 64 KB). */
 const GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
@@ -212,6 +217,8 @@ export interface DevServerOptions {
   logger?: Logger;
   /** Progress lines. @default stdout */
   print?: (line: string) => void;
+  /** Where the local signing key is kept (and created). @default $HUNTAZE_DEV_KEY_DIR, else `.dev/` at the repository root */
+  keyDir?: string;
 }
 
 export interface DevServer {
@@ -268,7 +275,20 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     pool: { max: 5 },
     logger,
   });
-  handler = createApiHandler({ routes, database, logger, tracer: createTracer() });
+  const keyDir = options.keyDir ?? devKeyDir();
+  const issuer = await localIssuer(keyDir);
+  print(
+    issuer.created
+      ? `Created the local signing key in ${keyDir} (kept out of git)`
+      : `Using the local signing key in ${keyDir}`,
+  );
+  handler = createApiHandler({
+    routes,
+    database,
+    logger,
+    tracer: createTracer(),
+    authenticator: issuer.authenticator,
+  });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : options.port;
   let closed: Promise<void> | undefined;
@@ -320,7 +340,9 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
           "  for other tools: export DATABASE_URL=$(cat .build/dev-database-url)\n"
         : "") +
       `  curl -s ${server.url}/health\n` +
-      `  curl -s "${server.url}/creators/1/fans?limit=5"\n` +
+      "Every other route needs a token for its creator (from the local signing key):\n" +
+      "  TOKEN=$(npm run -s dev:token -- --creator 1 | tail -n 1)\n" +
+      `  curl -s -H "Authorization: Bearer $TOKEN" "${server.url}/creators/1/fans?limit=5"\n` +
       `Ctrl-C stops the server${throwaway ? " and deletes the throwaway database" : ""}.\n`,
   );
   const reason = await new Promise<"signal" | "database-died">((resolve) => {

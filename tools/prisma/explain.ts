@@ -13,6 +13,7 @@ import { createLogger } from "../../handlers/lib/logger";
 import { Database } from "../../handlers/lib/prisma";
 import { createTracer } from "../../handlers/lib/tracer";
 import { routes } from "../../handlers/routes";
+import { ephemeralIssuer } from "../dev/local-auth";
 import { usageError } from "../lib/errors";
 import { requireDatabaseUrl, runMain } from "./cli-support";
 
@@ -40,17 +41,29 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     logger: createLogger({ level: "SILENT" }),
   });
   try {
+    // An operator tool: it signs itself a short-lived token for the creator in the path with a
+    // throwaway key, so the request runs through the same authentication as the API's.
+    const issuer = await ephemeralIssuer();
+    const creator = /^\/creators\/([^/]+)/.exec(url.pathname)?.[1];
+    const token = creator
+      ? await issuer.sign({ creatorId: creator, expiresInSeconds: 60 })
+      : undefined;
     const handler = createApiHandler({
       routes,
       database,
       logger: createLogger({ level: "SILENT" }),
       tracer: createTracer(),
+      authenticator: issuer.authenticator,
     });
     const event = {
       httpMethod: method.toUpperCase(),
       path: url.pathname,
       queryStringParameters: url.search ? Object.fromEntries(url.searchParams) : null,
-      headers: { "content-type": "application/json", "idempotency-key": `explain-${randomUUID()}` },
+      headers: {
+        "content-type": "application/json",
+        "idempotency-key": `explain-${randomUUID()}`,
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
       body: null,
       isBase64Encoded: false,
       requestContext: { requestId: randomUUID() },

@@ -91,7 +91,10 @@ describe("authentication and tenant isolation", () => {
       request: (c) => [
         "POST",
         `/creators/${c}/campaigns`,
-        { body: { body: "Hello from the auth spec", fanIds: [fans[c]] } },
+        {
+          body: { body: "Hello from the auth spec", fanIds: [fans[c]] },
+          headers: { "idempotency-key": `auth-spec-${process.pid}-${++keySeq}` },
+        },
       ],
     },
   ];

@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import { LogGroup } from "@pulumi/aws/cloudwatch/logGroup";
+import { Role } from "@pulumi/aws/iam/role";
 import { Alias as KmsAlias } from "@pulumi/aws/kms/alias";
 import { Key as KmsKey } from "@pulumi/aws/kms/key";
 import {
@@ -145,7 +146,31 @@ describe("#cloudwatch-log-group-cmk", () => {
     );
   });
 
-  it("skips the grant check when the key policy is unknown at preview", async () => {
-    await assertNoStackViolations(policy, stack(UNKNOWN));
+  it("skips the grant check when the key policy is built from another resource (unknown at preview)", async () => {
+    const role = res(Role, "admin", { assumeRolePolicy: "{}" });
+    const key = res(
+      KmsKey,
+      "key",
+      { enableKeyRotation: true, policy: UNKNOWN },
+      { policy: [role] },
+    );
+    const group = res(
+      LogGroup,
+      "api-logs",
+      { name: "/aws/lambda/huntaze-api-prod-api", retentionInDays: 30, kmsKeyId: UNKNOWN },
+      { kmsKeyId: [key] },
+    );
+    await assertNoStackViolations(
+      policy,
+      createStackValidationArgs([role, key, group], { policy }),
+    );
+  });
+
+  it("judges AWS's default key policy when the program left it unset (unknown, linked to nothing)", async () => {
+    await assertHasStackViolation(policy, stack(UNKNOWN), {
+      message:
+        "its key policy (AWS's default) must grant the logs.<region>.amazonaws.com service principal",
+      resource: "key",
+    });
   });
 });

@@ -24,7 +24,12 @@ import {
   schema,
   validateUnlessExempt,
 } from "./lib/config";
-import { ALARM_DIMENSION_PROPERTIES, alarmWatches, literalDimensionValues } from "./lib/metrics";
+import {
+  ALARM_DIMENSION_PROPERTIES,
+  alarmWatches,
+  indexAlarmsBy,
+  literalDimensionValues,
+} from "./lib/metrics";
 import { dependsVia, label, ofType, referencedVia } from "./lib/stack";
 
 /**
@@ -106,8 +111,9 @@ export const lambdaErrorAlarm: StackValidationPolicy = {
       args,
     );
     if (functions.length === 0) args.notApplicable("no Lambda functions");
+    const hasErrorAlarm = indexAlarmsBy(alarms, "FunctionName");
     for (const fn of functions) {
-      if (!alarms.some((a) => alarmRefersTo(a, fn, "FunctionName", nameOf(fn)))) {
+      if (!hasErrorAlarm(fn, nameOf(fn))) {
         report(
           `${label("Lambda function", fn)} must have an error alarm (AWS/Lambda Errors with its FunctionName dimension, e.g. a metric-math error rate).`,
           fn.urn,
@@ -210,8 +216,9 @@ export const lambdaLatencyAlarm: StackValidationPolicy = {
       apiIndex ??= indexApis(args.resources);
       return apiIndex;
     };
+    const hasDurationAlarm = indexAlarmsBy(durationAlarms, "FunctionName");
     for (const fn of functions) {
-      if (durationAlarms.some((a) => alarmRefersTo(a, fn, "FunctionName", nameOf(fn)))) continue;
+      if (hasDurationAlarm(fn, nameOf(fn))) continue;
       if (
         acceptApiGatewayLatency &&
         apiLatencyAlarms.length > 0 &&
@@ -304,8 +311,9 @@ export const dlqDepthAlarm: StackValidationPolicy = {
     );
     const queues = notExempt(deadLetterQueues(args.resources), dlqAlarmSchema, args);
     if (queues.length === 0) args.notApplicable("no dead-letter queues");
+    const hasDepthAlarm = indexAlarmsBy(alarms, "QueueName");
     for (const queue of queues) {
-      if (!alarms.some((a) => alarmRefersTo(a, queue, "QueueName", nameOf(queue)))) {
+      if (!hasDepthAlarm(queue, nameOf(queue))) {
         report(
           `${label("Dead-letter queue", queue)} must have a depth alarm (AWS/SQS ${metricNames.join(" or ")} with its QueueName dimension).`,
           queue.urn,

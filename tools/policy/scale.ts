@@ -1,0 +1,162 @@
+/**
+ * Program-like registrations at any size, for timing the policy stage as a stack grows: N
+ * functions, each with its execution role, its `/aws/lambda/<name>` log group (named from the
+ * function, as infra/ does) and its error, throttle and duration alarms (dimensions from the
+ * function's name), plus one dead-letter queue with its depth alarm. 6 resources per function.
+ */
+import * as path from "node:path";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import type { CapturedResource, ProgramRun } from "../preview/run-program";
+
+const PROJECT = "huntaze-api";
+const STACK = "scale";
+const STACK_URN = `urn:pulumi:${STACK}::${PROJECT}::pulumi:pulumi:Stack::${PROJECT}-${STACK}`;
+
+export const scaleStackConfig = {
+  project: PROJECT,
+  stack: STACK,
+  config: { "aws:region": "eu-west-1", [`${PROJECT}:stage`]: "prod" },
+  secretKeys: [],
+};
+
+function resource(
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+  propertyDependencies: Record<string, string[]> = {},
+): CapturedResource {
+  const struct = Struct.fromJavaScript(inputs as Record<string, never>);
+  const stack = type === "pulumi:pulumi:Stack";
+  return {
+    urn: stack ? STACK_URN : `urn:pulumi:${STACK}::${PROJECT}::${type}::${name}`,
+    type,
+    name,
+    custom: !stack,
+    id: `${name}-id`,
+    parent: stack ? "" : STACK_URN,
+    dependencies: [...new Set(Object.values(propertyDependencies).flat())],
+    propertyDependencies,
+    provider: "",
+    options: {
+      protect: false,
+      retainOnDelete: false,
+      deleteBeforeReplace: false,
+      ignoreChanges: [],
+      replaceOnChanges: [],
+      additionalSecretOutputs: [],
+      aliases: [],
+      deletedWith: "",
+    },
+    inputs,
+    outputs: inputs,
+    inputsStruct: struct,
+    outputsStruct: struct,
+  };
+}
+
+/** Resources per function in `scaledRun`. */
+export const RESOURCES_PER_FUNCTION = 6;
+
+/** About `resources` registrations (rounded to whole functions). */
+export function scaledRun(resources: number): ProgramRun {
+  const functions = Math.max(1, Math.round(resources / RESOURCES_PER_FUNCTION));
+  const out: CapturedResource[] = [resource("pulumi:pulumi:Stack", `${PROJECT}-${STACK}`, {})];
+  const dlq = resource("aws:sqs/queue:Queue", "dlq", {
+    name: "scale-dlq",
+    messageRetentionSeconds: 1209600,
+  });
+  out.push(dlq);
+  out.push(
+    resource(
+      "aws:cloudwatch/metricAlarm:MetricAlarm",
+      "dlq-depth",
+      {
+        namespace: "AWS/SQS",
+        metricName: "ApproximateNumberOfMessagesVisible",
+        dimensions: { QueueName: "scale-dlq" },
+        comparisonOperator: "GreaterThanThreshold",
+        evaluationPeriods: 1,
+        period: 60,
+        statistic: "Maximum",
+        threshold: 0,
+        alarmActions: ["arn:aws:sns:eu-west-1:123456789012:alerts"],
+        okActions: ["arn:aws:sns:eu-west-1:123456789012:alerts"],
+      },
+      { dimensions: [dlq.urn] },
+    ),
+  );
+  for (let i = 0; i < functions; i++) {
+    const fnName = `scale-fn-${i}`;
+    const role = resource("aws:iam/role:Role", `fn-${i}-role`, {
+      assumeRolePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: { Service: "lambda.amazonaws.com" },
+            Action: "sts:AssumeRole",
+          },
+        ],
+      }),
+    });
+    const fn = resource(
+      "aws:lambda/function:Function",
+      `fn-${i}`,
+      {
+        name: fnName,
+        role: `arn:aws:iam::123456789012:role/fn-${i}-role`,
+        runtime: "nodejs22.x",
+        handler: "index.handler",
+        memorySize: 512,
+        timeout: 10,
+        reservedConcurrentExecutions: 5,
+        tracingConfig: { mode: "Active" },
+        deadLetterConfig: { targetArn: "arn:aws:sqs:eu-west-1:123456789012:scale-dlq" },
+      },
+      { role: [role.urn], deadLetterConfig: [dlq.urn] },
+    );
+    out.push(role, fn);
+    out.push(
+      resource(
+        "aws:cloudwatch/logGroup:LogGroup",
+        `fn-${i}-logs`,
+        { name: `/aws/lambda/${fnName}`, retentionInDays: 30 },
+        { name: [fn.urn] },
+      ),
+    );
+    for (const [metric, statistic] of [
+      ["Errors", "Sum"],
+      ["Throttles", "Sum"],
+      ["Duration", "p99"],
+    ] as const) {
+      out.push(
+        resource(
+          "aws:cloudwatch/metricAlarm:MetricAlarm",
+          `fn-${i}-${metric.toLowerCase()}`,
+          {
+            namespace: "AWS/Lambda",
+            metricName: metric,
+            dimensions: { FunctionName: fnName },
+            comparisonOperator: "GreaterThanThreshold",
+            evaluationPeriods: 1,
+            period: 60,
+            ...(statistic === "p99" ? { extendedStatistic: "p99" } : { statistic }),
+            threshold: 1,
+            alarmActions: ["arn:aws:sns:eu-west-1:123456789012:alerts"],
+            okActions: ["arn:aws:sns:eu-west-1:123456789012:alerts"],
+          },
+          { dimensions: [fn.urn] },
+        ),
+      );
+    }
+  }
+  return {
+    project: PROJECT,
+    stack: STACK,
+    mode: "first-deploy",
+    workDir: path.resolve(__dirname, "..", "..", "infra"),
+    resources: out,
+    outputs: {},
+    secretOutputs: [],
+  };
+}

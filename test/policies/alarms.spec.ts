@@ -142,6 +142,44 @@ describe("#lambda-error-alarm", () => {
     await assertNoStackViolations(policy, createStackValidationArgs([fn, alarm]));
   });
 
+  it("matches each of many functions to its own alarm, by dependency or literal name", async () => {
+    const fns = [0, 1, 2, 3].map((i) =>
+      res(LambdaFunction, `fn-${i}`, { name: i % 2 === 0 ? UNKNOWN : `huntaze-api-prod-fn-${i}` }),
+    );
+    const outcome = await runStackPolicy(
+      policy,
+      createStackValidationArgs([
+        ...fns,
+        // Alarms built from the (unknown) names come first: see the next test.
+        errorRateAlarm("err-0", fns[0]!),
+        errorRateAlarm("err-2", fns[2]!),
+        errorRateAlarm("err-1", "huntaze-api-prod-fn-1"),
+        errorRateAlarm("err-3", "huntaze-api-prod-fn-9"),
+      ]),
+    );
+    assert.equal(outcome.unknownValue, undefined);
+    assert.deepEqual(
+      outcome.violations.map((v) => v.message),
+      [
+        'Lambda function "fn-3" must have an error alarm (AWS/Lambda Errors with its FunctionName dimension, e.g. a metric-math error rate).',
+      ],
+    );
+  });
+
+  it("decides at a first preview from the alarms in stack order: one built from the function before a literal one", async () => {
+    const unknownFn = res(LambdaFunction, "api-function", { name: UNKNOWN });
+    const other = errorRateAlarm("other", "huntaze-api-prod-worker");
+    await assertNoStackViolations(
+      policy,
+      createStackValidationArgs([unknownFn, errorRateAlarm("err", unknownFn), other]),
+    );
+    // A literal alarm reached first is compared with the function's name, unknown until the update.
+    await assertNeedsUnknownValue(
+      policy,
+      createStackValidationArgs([unknownFn, other, errorRateAlarm("err", unknownFn)]),
+    );
+  });
+
   it("passes literal metric-math dimensions that name the function", async () => {
     await assertNoStackViolations(
       policy,

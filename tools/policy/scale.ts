@@ -1,9 +1,10 @@
 /**
  * Program-like registrations at any size, for timing the policy stage as a stack grows: N
- * functions, each with its execution role, its `/aws/lambda/<name>` log group (named from the
- * function, as infra/ does) and its error, throttle and duration alarms (dimensions from the
- * function's name), plus one dead-letter queue with its depth alarm. 6 resources per function.
- */
+ * functions, each with its execution role, its `/aws/lambda/<name>` log group, its error,
+ * throttle and duration alarms, and the API Gateway integration and Lambda permission that let
+ * one REST API invoke it, plus one dead-letter queue with its depth alarm: 8 resources per
+ * function. Every other function's log group name and alarm dimensions are built from the
+ * function (as infra/ does), the others' are literals: both ways of linking are exercised. */
 import * as path from "node:path";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import type { CapturedResource, ProgramRun } from "../preview/run-program";
@@ -55,7 +56,7 @@ function resource(
 }
 
 /** Resources per function in `scaledRun`. */
-export const RESOURCES_PER_FUNCTION = 6;
+export const RESOURCES_PER_FUNCTION = 8;
 
 /** About `resources` registrations (rounded to whole functions). */
 export function scaledRun(resources: number): ProgramRun {
@@ -85,6 +86,8 @@ export function scaledRun(resources: number): ProgramRun {
       { dimensions: [dlq.urn] },
     ),
   );
+  const api = resource("aws:apigateway/restApi:RestApi", "api", { name: "scale-api" });
+  out.push(api);
   for (let i = 0; i < functions; i++) {
     const fnName = `scale-fn-${i}`;
     const role = resource("aws:iam/role:Role", `fn-${i}-role`, {
@@ -118,10 +121,36 @@ export function scaledRun(resources: number): ProgramRun {
     out.push(role, fn);
     out.push(
       resource(
+        "aws:apigateway/integration:Integration",
+        `fn-${i}-integration`,
+        {
+          restApi: "scale-api-id",
+          resourceId: "root-id",
+          httpMethod: "ANY",
+          type: "AWS_PROXY",
+          integrationHttpMethod: "POST",
+          uri: `arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:${fnName}/invocations`,
+        },
+        { restApi: [api.urn], uri: [fn.urn] },
+      ),
+      resource(
+        "aws:lambda/permission:Permission",
+        `fn-${i}-invoke`,
+        {
+          action: "lambda:InvokeFunction",
+          function: fnName,
+          principal: "apigateway.amazonaws.com",
+          sourceArn: "arn:aws:execute-api:eu-west-1:123456789012:scale-api-id/*/*",
+        },
+        { function: [fn.urn], sourceArn: [api.urn] },
+      ),
+    );
+    out.push(
+      resource(
         "aws:cloudwatch/logGroup:LogGroup",
         `fn-${i}-logs`,
         { name: `/aws/lambda/${fnName}`, retentionInDays: 30 },
-        { name: [fn.urn] },
+        i % 2 === 0 ? { name: [fn.urn] } : {},
       ),
     );
     for (const [metric, statistic] of [
@@ -145,7 +174,7 @@ export function scaledRun(resources: number): ProgramRun {
             alarmActions: ["arn:aws:sns:eu-west-1:123456789012:alerts"],
             okActions: ["arn:aws:sns:eu-west-1:123456789012:alerts"],
           },
-          { dimensions: [fn.urn] },
+          i % 2 === 0 ? { dimensions: [fn.urn] } : {},
         ),
       );
     }

@@ -24,13 +24,14 @@ import {
   schema,
   validateUnlessExempt,
 } from "./lib/config";
+import { knownOrUndefined } from "./lib/known";
 import {
   ALARM_DIMENSION_PROPERTIES,
   alarmWatches,
   indexAlarmsBy,
   literalDimensionValues,
 } from "./lib/metrics";
-import { dependsVia, label, ofType, referencedVia } from "./lib/stack";
+import { dependenciesVia, dependsVia, label, ofType, referencedVia } from "./lib/stack";
 
 /**
  * True when the alarm's dimensions point at `target`: through a property dependency, or, for
@@ -143,46 +144,67 @@ interface ApiIndex {
   apis: PolicyResource[];
   integrations: Array<{ i: PolicyResource; api: string; uri: string }>;
   stages: PolicyResource[];
+  /** Positions in `integrations` of those whose URI was built from the resource with this URN. */
+  invoking: Map<string, number[]>;
+  /** Integrations whose URI was written in the program, with its known string value. */
+  literalUris: Array<{ at: number; values: string[] }>;
 }
 
 function indexApis(resources: PolicyResource[]): ApiIndex {
+  const integrations = [
+    ...ofType(resources, RestApiIntegration).map((i) => ({ i, api: "restApi", uri: "uri" })),
+    ...ofType(resources, HttpApiIntegration).map((i) => ({
+      i,
+      api: "apiId",
+      uri: "integrationUri",
+    })),
+  ];
+  const invoking = new Map<string, number[]>();
+  const literalUris: ApiIndex["literalUris"] = [];
+  integrations.forEach(({ i, uri }, at) => {
+    const sources = dependenciesVia(i, [uri]);
+    for (const urn of new Set(sources.map((d) => d.urn))) {
+      invoking.set(urn, [...(invoking.get(urn) ?? []), at]);
+    }
+    if (sources.length > 0) return;
+    const values =
+      knownOrUndefined(() => [i.props[uri]].filter((v): v is string => typeof v === "string")) ??
+      [];
+    if (values.length > 0) literalUris.push({ at, values });
+  });
   return {
     apis: [...ofType(resources, RestApi), ...ofType(resources, HttpApi)],
-    integrations: [
-      ...ofType(resources, RestApiIntegration).map((i) => ({ i, api: "restApi", uri: "uri" })),
-      ...ofType(resources, HttpApiIntegration).map((i) => ({
-        i,
-        api: "apiId",
-        uri: "integrationUri",
-      })),
-    ],
+    integrations,
     stages: [...ofType(resources, RestApiStage), ...ofType(resources, HttpApiStage)],
+    invoking,
+    literalUris,
   };
 }
 
-/** The APIs (REST or HTTP) with an integration that invokes `fn`. */
+/**
+ * The APIs (REST or HTTP) with an integration that invokes `fn`: its URI built from `fn`, or a
+ * literal URI naming it (`referencedVia`'s rules, looked up in the index instead of scanning).
+ */
 function apisInvoking(fn: PolicyResource, index: ApiIndex): PolicyResource[] {
   const fnNames = nameOf(fn);
-  return index.integrations
-    .filter(
-      ({ i, uri }) =>
-        referencedVia(
-          i,
-          [uri],
-          [fn],
-          () => [i.props[uri]].filter((v): v is string => typeof v === "string"),
-          (value) => fnNames().some((n) => value.includes(`:function:${n}`)),
-        ).length > 0,
-    )
-    .flatMap(({ i, api }) =>
-      referencedVia(
+  const positions = [...(index.invoking.get(fn.urn) ?? [])];
+  for (const { at, values } of index.literalUris) {
+    if (values.some((value) => fnNames().some((n) => value.includes(`:function:${n}`)))) {
+      positions.push(at);
+    }
+  }
+  return positions
+    .sort((a, b) => a - b)
+    .flatMap((at) => {
+      const { i, api } = index.integrations[at] as ApiIndex["integrations"][number];
+      return referencedVia(
         i,
         [api],
         index.apis,
         () => [i.props[api]].filter((v): v is string => typeof v === "string"),
         (value, candidate) => value === candidate.props.id,
-      ),
-    );
+      );
+    });
 }
 
 function alarmRefersToApi(alarm: PolicyResource, api: PolicyResource, index: ApiIndex): boolean {

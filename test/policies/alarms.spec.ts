@@ -287,6 +287,48 @@ describe("#lambda-latency-alarm", () => {
     await assertNoStackViolations(policy, createStackValidationArgs([fn, api, integration, alarm]));
   });
 
+  it("finds, for each of many functions, the integrations that invoke it: built from it or naming it", async () => {
+    const api = res(RestApi, "http-api", { name: "huntaze-api-prod" });
+    const other = res(RestApi, "other-api", { name: "huntaze-api-other" });
+    const fns = [0, 1, 2, 3].map((i) =>
+      res(LambdaFunction, `fn-${i}`, { name: `huntaze-api-prod-fn-${i}` }),
+    );
+    const integration = (i: number, target: StackResourceSpec, uri: Record<string, unknown>) =>
+      res(
+        RestApiIntegration,
+        `integration-${i}`,
+        { restApi: UNKNOWN, ...uri },
+        { restApi: [target], ...("uri" in uri ? {} : { uri: [fns[i]!] }) },
+      );
+    const arn = (i: number) =>
+      `arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:huntaze-api-prod-fn-${i}/invocations`;
+    const alarm = plainAlarm(
+      "api-p95",
+      "AWS/ApiGateway",
+      "Latency",
+      { ApiName: UNKNOWN },
+      { dimensions: [api] },
+    );
+    const outcome = await runStackPolicy(
+      policy,
+      createStackValidationArgs([
+        ...fns,
+        api,
+        other,
+        integration(0, api, {}),
+        integration(1, api, { uri: arn(1) }),
+        integration(2, other, {}),
+        integration(3, other, { uri: arn(3) }),
+        alarm,
+      ]),
+    );
+    assert.equal(outcome.unknownValue, undefined);
+    assert.deepEqual(
+      outcome.violations.map((v) => v.urn?.split("::").pop()),
+      ["fn-2", "fn-3"],
+    );
+  });
+
   it("fails a function whose only latency alarm is on an API that does not invoke it", async () => {
     const api = res(RestApi, "http-api", { name: "huntaze-api-prod" });
     const alarm = plainAlarm(

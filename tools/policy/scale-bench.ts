@@ -20,7 +20,7 @@ export const section: BenchSection = {
       log(line);
     };
     emit(
-      `Generated stacks (per function: role, function, log group, 3 alarms), median of ${reps}:\n`,
+      `Generated stacks (per function: role, function, log group, 3 alarms, API integration, permission), median of ${reps}:\n`,
     );
     emit("| resources | policy stage | per resource | vs smallest |");
     emit("|---:|---:|---:|---:|");

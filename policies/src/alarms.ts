@@ -277,7 +277,51 @@ const dlqAlarmSchema = schema({
 /** Queues used as a dead-letter queue: by a function, an EventBridge target, a queue or a subscription. */
 export function deadLetterQueues(resources: PolicyResource[]): PolicyResource[] {
   const queues = ofType(resources, Queue);
-  const byArn = (value: string, q: PolicyResource) => lastArnSegment(value) === q.props.name;
+  const position = new Map(queues.map((q, at) => [q.urn, at]));
+  // Queues by name, read once the first literal ARN is compared. As a scan comparing the ARN
+  // with every queue's name would, a queue whose name is unknown at preview (auto-named, at a
+  // first preview) stops the comparison: the read throws.
+  let byName: Map<unknown, number[]> | undefined;
+  let unreadable: { error: unknown } | undefined;
+  const queuesByName = (): Map<unknown, number[]> => {
+    if (byName === undefined) {
+      byName = new Map();
+      for (const [at, q] of queues.entries()) {
+        let name: unknown;
+        try {
+          name = q.props.name;
+        } catch (error) {
+          unreadable = { error };
+          break;
+        }
+        byName.set(name, [...(byName.get(name) ?? []), at]);
+      }
+    }
+    if (unreadable) throw unreadable.error;
+    return byName;
+  };
+  /** `referencedVia(source, [property], queues, literal, <ARN names the queue>)`, looked up. */
+  const referencedQueues = (
+    source: PolicyResource,
+    property: string,
+    literal: () => string[],
+  ): PolicyResource[] => {
+    const deps = dependenciesVia(source, [property]);
+    const found = new Set<number>();
+    if (deps.length > 0) {
+      for (const d of deps) {
+        const at = position.get(d.urn);
+        if (at !== undefined) found.add(at);
+      }
+    } else {
+      const values = knownOrUndefined(literal) ?? [];
+      if (values.length > 0 && queues.length > 0) {
+        const names = queuesByName();
+        for (const v of values) for (const at of names.get(lastArnSegment(v)) ?? []) found.add(at);
+      }
+    }
+    return [...found].sort((a, b) => a - b).map((at) => queues[at] as PolicyResource);
+  };
   const redriveTargets = (json: unknown): string[] => {
     if (typeof json !== "string" || json === "") return [];
     try {
@@ -313,7 +357,7 @@ export function deadLetterQueues(resources: PolicyResource[]): PolicyResource[] 
   ];
   const dlqs = new Map<string, PolicyResource>();
   for (const [source, property, literal] of sources) {
-    for (const q of referencedVia(source, [property], queues, literal, byArn)) {
+    for (const q of referencedQueues(source, property, literal)) {
       if (q.urn !== source.urn) dlqs.set(q.urn, q);
     }
   }

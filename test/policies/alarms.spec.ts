@@ -420,6 +420,50 @@ describe("#dlq-depth-alarm", () => {
     });
   });
 
+  it("finds each of many functions' dead-letter queues, by dependency or literal ARN", async () => {
+    const queues = [0, 1, 2, 3].map((i) =>
+      res(Queue, `dlq-${i}`, { name: `huntaze-api-dlq-${i}` }),
+    );
+    const fns = [0, 1, 2, 3].map((i) =>
+      i % 2 === 0
+        ? res(
+            LambdaFunction,
+            `fn-${i}`,
+            { name: `fn-${i}`, deadLetterConfig: { targetArn: UNKNOWN } },
+            { deadLetterConfig: [queues[i]!] },
+          )
+        : res(LambdaFunction, `fn-${i}`, {
+            name: `fn-${i}`,
+            deadLetterConfig: {
+              targetArn: `arn:aws:sqs:us-east-1:123456789012:huntaze-api-dlq-${i}`,
+            },
+          }),
+    );
+    const alarmed = plainAlarm("dlq-1-depth", "AWS/SQS", "ApproximateNumberOfMessagesVisible", {
+      QueueName: "huntaze-api-dlq-1",
+    });
+    const outcome = await runStackPolicy(
+      policy,
+      createStackValidationArgs([
+        ...queues,
+        res(Queue, "unused", { name: "huntaze-api-unused" }),
+        ...fns,
+        alarmed,
+      ]),
+    );
+    assert.equal(outcome.unknownValue, undefined);
+    assert.deepEqual(
+      outcome.violations.map((v) => v.urn?.split("::").pop()),
+      ["dlq-0", "dlq-2", "dlq-3"],
+    );
+    // A literal ARN cannot be compared with an auto-named queue's name, unknown until the update.
+    const autoNamed = res(Queue, "auto-named", { name: UNKNOWN });
+    await assertNeedsUnknownValue(
+      policy,
+      createStackValidationArgs([...queues, autoNamed, ...fns, alarmed]),
+    );
+  });
+
   it("decides at preview when every queue's redrivePolicy is unknown (first deploy)", async () => {
     // The DLQ's own redrivePolicy: unset, so the provider computes it (unknown, from no resource).
     const dlqFirstDeploy = res(Queue, "worker-dlq", {

@@ -2,9 +2,11 @@
  * Program-like registrations at any size, for timing the policy stage as a stack grows: N
  * functions, each with its execution role, its `/aws/lambda/<name>` log group, its error,
  * throttle and duration alarms, and the API Gateway integration and Lambda permission that let
- * one REST API invoke it, plus one dead-letter queue with its depth alarm: 8 resources per
- * function. Every other function's log group name and alarm dimensions are built from the
- * function (as infra/ does), the others' are literals: both ways of linking are exercised. */
+ * one REST API invoke it, and its dead-letter queue with a depth alarm: 10 resources per
+ * function. Every other function's log group name, alarm dimensions and dead-letter target are
+ * built from the resource (as infra/ does), the others' are literals: both ways of linking are
+ * exercised.
+ */
 import * as path from "node:path";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import type { CapturedResource, ProgramRun } from "../preview/run-program";
@@ -56,36 +58,38 @@ function resource(
 }
 
 /** Resources per function in `scaledRun`. */
-export const RESOURCES_PER_FUNCTION = 8;
+export const RESOURCES_PER_FUNCTION = 10;
 
 /** About `resources` registrations (rounded to whole functions). */
 export function scaledRun(resources: number): ProgramRun {
   const functions = Math.max(1, Math.round(resources / RESOURCES_PER_FUNCTION));
   const out: CapturedResource[] = [resource("pulumi:pulumi:Stack", `${PROJECT}-${STACK}`, {})];
-  const dlq = resource("aws:sqs/queue:Queue", "dlq", {
-    name: "scale-dlq",
-    messageRetentionSeconds: 1209600,
-  });
-  out.push(dlq);
-  out.push(
-    resource(
-      "aws:cloudwatch/metricAlarm:MetricAlarm",
-      "dlq-depth",
-      {
-        namespace: "AWS/SQS",
-        metricName: "ApproximateNumberOfMessagesVisible",
-        dimensions: { QueueName: "scale-dlq" },
-        comparisonOperator: "GreaterThanThreshold",
-        evaluationPeriods: 1,
-        period: 60,
-        statistic: "Maximum",
-        threshold: 0,
-        alarmActions: ["arn:aws:sns:eu-west-1:123456789012:alerts"],
-        okActions: ["arn:aws:sns:eu-west-1:123456789012:alerts"],
-      },
-      { dimensions: [dlq.urn] },
-    ),
-  );
+  /** A dead-letter queue and its depth alarm, the alarm's dimension built from it or literal. */
+  const deadLetterQueue = (id: string, linked: boolean): CapturedResource => {
+    const name = `scale-${id}`;
+    const queue = resource("aws:sqs/queue:Queue", id, { name, messageRetentionSeconds: 1209600 });
+    out.push(
+      queue,
+      resource(
+        "aws:cloudwatch/metricAlarm:MetricAlarm",
+        `${id}-depth`,
+        {
+          namespace: "AWS/SQS",
+          metricName: "ApproximateNumberOfMessagesVisible",
+          dimensions: { QueueName: name },
+          comparisonOperator: "GreaterThanThreshold",
+          evaluationPeriods: 1,
+          period: 60,
+          statistic: "Maximum",
+          threshold: 0,
+          alarmActions: ["arn:aws:sns:eu-west-1:123456789012:alerts"],
+          okActions: ["arn:aws:sns:eu-west-1:123456789012:alerts"],
+        },
+        linked ? { dimensions: [queue.urn] } : {},
+      ),
+    );
+    return queue;
+  };
   const api = resource("aws:apigateway/restApi:RestApi", "api", { name: "scale-api" });
   out.push(api);
   for (let i = 0; i < functions; i++) {
@@ -102,6 +106,7 @@ export function scaledRun(resources: number): ProgramRun {
         ],
       }),
     });
+    const dlq = deadLetterQueue(`fn-${i}-dlq`, i % 2 === 0);
     const fn = resource(
       "aws:lambda/function:Function",
       `fn-${i}`,
@@ -114,9 +119,9 @@ export function scaledRun(resources: number): ProgramRun {
         timeout: 10,
         reservedConcurrentExecutions: 5,
         tracingConfig: { mode: "Active" },
-        deadLetterConfig: { targetArn: "arn:aws:sqs:eu-west-1:123456789012:scale-dlq" },
+        deadLetterConfig: { targetArn: `arn:aws:sqs:eu-west-1:123456789012:scale-fn-${i}-dlq` },
       },
-      { role: [role.urn], deadLetterConfig: [dlq.urn] },
+      { role: [role.urn], ...(i % 2 === 0 ? { deadLetterConfig: [dlq.urn] } : {}) },
     );
     out.push(role, fn);
     out.push(

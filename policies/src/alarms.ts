@@ -24,8 +24,14 @@ import {
   schema,
   validateUnlessExempt,
 } from "./lib/config";
-import { ALARM_DIMENSION_PROPERTIES, alarmWatches, literalDimensionValues } from "./lib/metrics";
-import { dependsVia, label, ofType, referencedVia } from "./lib/stack";
+import { knownOrUndefined } from "./lib/known";
+import {
+  ALARM_DIMENSION_PROPERTIES,
+  alarmWatches,
+  indexAlarmsBy,
+  literalDimensionValues,
+} from "./lib/metrics";
+import { dependenciesVia, dependsVia, label, ofType, referencedVia } from "./lib/stack";
 
 /**
  * True when the alarm's dimensions point at `target`: through a property dependency, or, for
@@ -106,8 +112,9 @@ export const lambdaErrorAlarm: StackValidationPolicy = {
       args,
     );
     if (functions.length === 0) args.notApplicable("no Lambda functions");
+    const hasErrorAlarm = indexAlarmsBy(alarms, "FunctionName");
     for (const fn of functions) {
-      if (!alarms.some((a) => alarmRefersTo(a, fn, "FunctionName", nameOf(fn)))) {
+      if (!hasErrorAlarm(fn, nameOf(fn))) {
         report(
           `${label("Lambda function", fn)} must have an error alarm (AWS/Lambda Errors with its FunctionName dimension, e.g. a metric-math error rate).`,
           fn.urn,
@@ -137,46 +144,67 @@ interface ApiIndex {
   apis: PolicyResource[];
   integrations: Array<{ i: PolicyResource; api: string; uri: string }>;
   stages: PolicyResource[];
+  /** Positions in `integrations` of those whose URI was built from the resource with this URN. */
+  invoking: Map<string, number[]>;
+  /** Integrations whose URI was written in the program, with its known string value. */
+  literalUris: Array<{ at: number; values: string[] }>;
 }
 
 function indexApis(resources: PolicyResource[]): ApiIndex {
+  const integrations = [
+    ...ofType(resources, RestApiIntegration).map((i) => ({ i, api: "restApi", uri: "uri" })),
+    ...ofType(resources, HttpApiIntegration).map((i) => ({
+      i,
+      api: "apiId",
+      uri: "integrationUri",
+    })),
+  ];
+  const invoking = new Map<string, number[]>();
+  const literalUris: ApiIndex["literalUris"] = [];
+  integrations.forEach(({ i, uri }, at) => {
+    const sources = dependenciesVia(i, [uri]);
+    for (const urn of new Set(sources.map((d) => d.urn))) {
+      invoking.set(urn, [...(invoking.get(urn) ?? []), at]);
+    }
+    if (sources.length > 0) return;
+    const values =
+      knownOrUndefined(() => [i.props[uri]].filter((v): v is string => typeof v === "string")) ??
+      [];
+    if (values.length > 0) literalUris.push({ at, values });
+  });
   return {
     apis: [...ofType(resources, RestApi), ...ofType(resources, HttpApi)],
-    integrations: [
-      ...ofType(resources, RestApiIntegration).map((i) => ({ i, api: "restApi", uri: "uri" })),
-      ...ofType(resources, HttpApiIntegration).map((i) => ({
-        i,
-        api: "apiId",
-        uri: "integrationUri",
-      })),
-    ],
+    integrations,
     stages: [...ofType(resources, RestApiStage), ...ofType(resources, HttpApiStage)],
+    invoking,
+    literalUris,
   };
 }
 
-/** The APIs (REST or HTTP) with an integration that invokes `fn`. */
+/**
+ * The APIs (REST or HTTP) with an integration that invokes `fn`: its URI built from `fn`, or a
+ * literal URI naming it (`referencedVia`'s rules, looked up in the index instead of scanning).
+ */
 function apisInvoking(fn: PolicyResource, index: ApiIndex): PolicyResource[] {
   const fnNames = nameOf(fn);
-  return index.integrations
-    .filter(
-      ({ i, uri }) =>
-        referencedVia(
-          i,
-          [uri],
-          [fn],
-          () => [i.props[uri]].filter((v): v is string => typeof v === "string"),
-          (value) => fnNames().some((n) => value.includes(`:function:${n}`)),
-        ).length > 0,
-    )
-    .flatMap(({ i, api }) =>
-      referencedVia(
+  const positions = [...(index.invoking.get(fn.urn) ?? [])];
+  for (const { at, values } of index.literalUris) {
+    if (values.some((value) => fnNames().some((n) => value.includes(`:function:${n}`)))) {
+      positions.push(at);
+    }
+  }
+  return positions
+    .sort((a, b) => a - b)
+    .flatMap((at) => {
+      const { i, api } = index.integrations[at] as ApiIndex["integrations"][number];
+      return referencedVia(
         i,
         [api],
         index.apis,
         () => [i.props[api]].filter((v): v is string => typeof v === "string"),
         (value, candidate) => value === candidate.props.id,
-      ),
-    );
+      );
+    });
 }
 
 function alarmRefersToApi(alarm: PolicyResource, api: PolicyResource, index: ApiIndex): boolean {
@@ -210,8 +238,9 @@ export const lambdaLatencyAlarm: StackValidationPolicy = {
       apiIndex ??= indexApis(args.resources);
       return apiIndex;
     };
+    const hasDurationAlarm = indexAlarmsBy(durationAlarms, "FunctionName");
     for (const fn of functions) {
-      if (durationAlarms.some((a) => alarmRefersTo(a, fn, "FunctionName", nameOf(fn)))) continue;
+      if (hasDurationAlarm(fn, nameOf(fn))) continue;
       if (
         acceptApiGatewayLatency &&
         apiLatencyAlarms.length > 0 &&
@@ -248,7 +277,51 @@ const dlqAlarmSchema = schema({
 /** Queues used as a dead-letter queue: by a function, an EventBridge target, a queue or a subscription. */
 export function deadLetterQueues(resources: PolicyResource[]): PolicyResource[] {
   const queues = ofType(resources, Queue);
-  const byArn = (value: string, q: PolicyResource) => lastArnSegment(value) === q.props.name;
+  const position = new Map(queues.map((q, at) => [q.urn, at]));
+  // Queues by name, read once the first literal ARN is compared. As a scan comparing the ARN
+  // with every queue's name would, a queue whose name is unknown at preview (auto-named, at a
+  // first preview) stops the comparison: the read throws.
+  let byName: Map<unknown, number[]> | undefined;
+  let unreadable: { error: unknown } | undefined;
+  const queuesByName = (): Map<unknown, number[]> => {
+    if (byName === undefined) {
+      byName = new Map();
+      for (const [at, q] of queues.entries()) {
+        let name: unknown;
+        try {
+          name = q.props.name;
+        } catch (error) {
+          unreadable = { error };
+          break;
+        }
+        byName.set(name, [...(byName.get(name) ?? []), at]);
+      }
+    }
+    if (unreadable) throw unreadable.error;
+    return byName;
+  };
+  /** `referencedVia(source, [property], queues, literal, <ARN names the queue>)`, looked up. */
+  const referencedQueues = (
+    source: PolicyResource,
+    property: string,
+    literal: () => string[],
+  ): PolicyResource[] => {
+    const deps = dependenciesVia(source, [property]);
+    const found = new Set<number>();
+    if (deps.length > 0) {
+      for (const d of deps) {
+        const at = position.get(d.urn);
+        if (at !== undefined) found.add(at);
+      }
+    } else {
+      const values = knownOrUndefined(literal) ?? [];
+      if (values.length > 0 && queues.length > 0) {
+        const names = queuesByName();
+        for (const v of values) for (const at of names.get(lastArnSegment(v)) ?? []) found.add(at);
+      }
+    }
+    return [...found].sort((a, b) => a - b).map((at) => queues[at] as PolicyResource);
+  };
   const redriveTargets = (json: unknown): string[] => {
     if (typeof json !== "string" || json === "") return [];
     try {
@@ -284,7 +357,7 @@ export function deadLetterQueues(resources: PolicyResource[]): PolicyResource[] 
   ];
   const dlqs = new Map<string, PolicyResource>();
   for (const [source, property, literal] of sources) {
-    for (const q of referencedVia(source, [property], queues, literal, byArn)) {
+    for (const q of referencedQueues(source, property, literal)) {
       if (q.urn !== source.urn) dlqs.set(q.urn, q);
     }
   }
@@ -304,8 +377,9 @@ export const dlqDepthAlarm: StackValidationPolicy = {
     );
     const queues = notExempt(deadLetterQueues(args.resources), dlqAlarmSchema, args);
     if (queues.length === 0) args.notApplicable("no dead-letter queues");
+    const hasDepthAlarm = indexAlarmsBy(alarms, "QueueName");
     for (const queue of queues) {
-      if (!alarms.some((a) => alarmRefersTo(a, queue, "QueueName", nameOf(queue)))) {
+      if (!hasDepthAlarm(queue, nameOf(queue))) {
         report(
           `${label("Dead-letter queue", queue)} must have a depth alarm (AWS/SQS ${metricNames.join(" or ")} with its QueueName dimension).`,
           queue.urn,

@@ -70,10 +70,71 @@ function defaultLogGroupName(fn: PolicyResource): string {
 }
 
 /**
+ * The stack's log groups, indexed once per stack evaluation so that finding a resource's groups
+ * is a lookup, not a scan of every group: by the resources their `name` was built from, and by
+ * their name when it was written in the program. Lookups decide exactly as scanning the groups in
+ * stack order would, including where a literal-named group's name is unknown at preview (an
+ * auto-named group at a first preview): the read throws where the scan would have reached it.
+ */
+class LogGroupIndex {
+  private readonly namedFrom = new Map<string, PolicyResource[]>();
+  private readonly byName = new Map<unknown, Array<{ group: PolicyResource; at: number }>>();
+  private readonly position = new Map<PolicyResource, number>();
+  /** How many groups have a name written in the program. */
+  readonly literalCount: number;
+  private firstUnreadable = Number.POSITIVE_INFINITY;
+  private unreadable: unknown;
+
+  constructor(logGroups: PolicyResource[]) {
+    let literalCount = 0;
+    logGroups.forEach((lg, at) => {
+      this.position.set(lg, at);
+      const sources = dependenciesVia(lg, ["name"]);
+      for (const urn of new Set(sources.map((d) => d.urn))) {
+        this.namedFrom.set(urn, [...(this.namedFrom.get(urn) ?? []), lg]);
+      }
+      if (sources.length > 0) return;
+      literalCount++;
+      let name: unknown;
+      try {
+        name = lg.props.name;
+      } catch (err) {
+        if (at < this.firstUnreadable) [this.firstUnreadable, this.unreadable] = [at, err];
+        return;
+      }
+      const same = this.byName.get(name) ?? [];
+      same.push({ group: lg, at });
+      this.byName.set(name, same);
+    });
+    this.literalCount = literalCount;
+  }
+
+  /** Groups whose name was built from any of `urns`, in stack order. */
+  namedFromAny(urns: Iterable<string>): PolicyResource[] {
+    const groups = new Set<PolicyResource>();
+    for (const urn of urns) for (const lg of this.namedFrom.get(urn) ?? []) groups.add(lg);
+    return [...groups].sort((a, b) => (this.position.get(a) ?? 0) - (this.position.get(b) ?? 0));
+  }
+
+  /** Every literal-named group named `name` (`filter` over the literal-named groups). */
+  allNamed(name: unknown): PolicyResource[] {
+    if (this.firstUnreadable !== Number.POSITIVE_INFINITY) throw this.unreadable;
+    return (this.byName.get(name) ?? []).map((g) => g.group);
+  }
+
+  /** The first literal-named group named `name` (`find` over the groups in stack order). */
+  firstNamed(name: unknown): PolicyResource | undefined {
+    const first = this.byName.get(name)?.[0];
+    if (this.firstUnreadable < (first?.at ?? Number.POSITIVE_INFINITY)) throw this.unreadable;
+    return first?.group;
+  }
+}
+
+/**
  * The in-stack log groups the function's logs land in: the one named in `loggingConfig`, or
  * AWS's default `/aws/lambda/<function name>`.
  */
-function managedLogGroupsOf(fn: PolicyResource, logGroups: PolicyResource[]): PolicyResource[] {
+function managedLogGroupsOf(fn: PolicyResource, logGroups: LogGroupIndex): PolicyResource[] {
   const viaConfig = dependenciesVia(fn, ["loggingConfig"]).filter((d) => d.isType(LogGroup));
   if (viaConfig.length > 0) return viaConfig;
 
@@ -82,15 +143,12 @@ function managedLogGroupsOf(fn: PolicyResource, logGroups: PolicyResource[]): Po
     : undefined;
   if (configured === undefined) {
     // A name built from the function's own name (`/aws/lambda/${fn.name}`), known or not.
-    const named = logGroups.filter((lg) =>
-      dependenciesVia(lg, ["name"]).some((d) => d.urn === fn.urn),
-    );
+    const named = logGroups.namedFromAny([fn.urn]);
     if (named.length > 0) return named;
   }
-  const literalGroups = logGroups.filter((lg) => isLiteral(lg, ["name"]));
-  if (literalGroups.length === 0) return [];
+  if (logGroups.literalCount === 0) return [];
   const wanted = configured ?? defaultLogGroupName(fn);
-  return literalGroups.filter((lg) => lg.props.name === wanted);
+  return logGroups.allNamed(wanted);
 }
 
 /**
@@ -111,7 +169,7 @@ export const lambdaManagedLogGroup: StackValidationPolicy = {
     "Lambda functions, including those a Serverless Application Repository app deploys, must log to a log group created in this stack (their /aws/lambda/<name> group or loggingConfig.logGroup), or Lambda creates one that never expires (cdk-nag LambdaLogging/LambdaLogLevel; Serverless-CloudWatchLogGroupRetentionPeriod rationale).",
   configSchema: lambdaLogGroupSchema,
   validateStack: (args, report) => {
-    const logGroups = ofType(args.resources, LogGroup);
+    const logGroups = new LogGroupIndex(ofType(args.resources, LogGroup));
     const functions = notExempt(ofType(args.resources, LambdaFunction), lambdaLogGroupSchema, args);
     const apps = notExempt(ofType(args.resources, CloudFormationStack), lambdaLogGroupSchema, args);
     if (functions.length === 0 && apps.length === 0) args.notApplicable("no Lambda functions");
@@ -128,7 +186,7 @@ export const lambdaManagedLogGroup: StackValidationPolicy = {
     for (const app of apps) {
       for (const functionName of applicationFunctionNames(app)) {
         const wanted = `/aws/lambda/${functionName}`;
-        const inStack = logGroups.some((lg) => isLiteral(lg, ["name"]) && lg.props.name === wanted);
+        const inStack = logGroups.firstNamed(wanted) !== undefined;
         if (!inStack) {
           report(
             `${label("Serverless application", app)} must have the log group of its function created in this stack with retention: create "${wanted}" before the application.`,
@@ -162,7 +220,7 @@ export const apiStageAccessLogging: StackValidationPolicy = {
   configSchema: accessLoggingSchema,
   validateStack: (args, report) => {
     const { requireFormat } = configOf<AccessLoggingConfig>(accessLoggingSchema, args);
-    const logGroups = ofType(args.resources, LogGroup);
+    const logGroups = new LogGroupIndex(ofType(args.resources, LogGroup));
     const stages = notExempt(
       [...ofType(args.resources, RestApiStage), ...ofType(args.resources, HttpApiStage)],
       accessLoggingSchema,
@@ -185,9 +243,7 @@ export const apiStageAccessLogging: StackValidationPolicy = {
         const name = isLiteral(stage, ["accessLogSettings"])
           ? logGroupNameFromArn(settings.destinationArn ?? "")
           : undefined;
-        const inStack =
-          name !== undefined &&
-          logGroups.some((lg) => isLiteral(lg, ["name"]) && lg.props.name === name);
+        const inStack = name !== undefined && logGroups.firstNamed(name) !== undefined;
         if (!inStack) {
           report(
             `${label("API Gateway stage", stage)} must send access logs to a log group created in this stack (accessLogSettings.destinationArn is ${settings.destinationArn ?? "unset"}).`,
@@ -251,7 +307,7 @@ export const rdsLogGroupsManaged: StackValidationPolicy = {
       rdsLogGroupsSchema,
       args,
     );
-    const logGroups = ofType(args.resources, LogGroup);
+    const logGroups = new LogGroupIndex(ofType(args.resources, LogGroup));
     const instances = notExempt(ofType(args.resources, RdsInstance), rdsLogGroupsSchema, args);
     const monitored = (db: PolicyResource) =>
       requireOsMetricsLogGroup && typeof db.props.monitoringInterval === "number"
@@ -282,15 +338,11 @@ export const rdsLogGroupsManaged: StackValidationPolicy = {
       const identifier =
         identifierSources.size === 0 ? (db.props.identifier as string | undefined) : undefined;
       // Groups named from the same source as the identifier, or from the instance itself.
-      const spare = logGroups.filter((lg) =>
-        dependenciesVia(lg, ["name"]).some((d) => d.urn === db.urn || identifierSources.has(d.urn)),
-      );
+      const spare = logGroups.namedFromAny([db.urn, ...identifierSources]);
       for (const logExport of logExportsOf(db)) {
         const wanted =
           identifier === undefined ? undefined : rdsLogGroupName(identifier, logExport);
-        const group =
-          logGroups.find((lg) => isLiteral(lg, ["name"]) && lg.props.name === wanted) ??
-          spare.shift();
+        const group = logGroups.firstNamed(wanted) ?? spare.shift();
         if (group) {
           requireBefore(db, group);
         } else if (identifier === undefined && identifierSources.size === 0) {
@@ -306,9 +358,7 @@ export const rdsLogGroupsManaged: StackValidationPolicy = {
         }
       }
       if (monitored(db)) {
-        const group = logGroups.find(
-          (lg) => isLiteral(lg, ["name"]) && lg.props.name === RDS_OS_METRICS_LOG_GROUP,
-        );
+        const group = logGroups.firstNamed(RDS_OS_METRICS_LOG_GROUP);
         if (group) {
           requireBefore(db, group);
         } else {

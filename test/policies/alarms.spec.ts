@@ -142,6 +142,44 @@ describe("#lambda-error-alarm", () => {
     await assertNoStackViolations(policy, createStackValidationArgs([fn, alarm]));
   });
 
+  it("matches each of many functions to its own alarm, by dependency or literal name", async () => {
+    const fns = [0, 1, 2, 3].map((i) =>
+      res(LambdaFunction, `fn-${i}`, { name: i % 2 === 0 ? UNKNOWN : `huntaze-api-prod-fn-${i}` }),
+    );
+    const outcome = await runStackPolicy(
+      policy,
+      createStackValidationArgs([
+        ...fns,
+        // Alarms built from the (unknown) names come first: see the next test.
+        errorRateAlarm("err-0", fns[0]!),
+        errorRateAlarm("err-2", fns[2]!),
+        errorRateAlarm("err-1", "huntaze-api-prod-fn-1"),
+        errorRateAlarm("err-3", "huntaze-api-prod-fn-9"),
+      ]),
+    );
+    assert.equal(outcome.unknownValue, undefined);
+    assert.deepEqual(
+      outcome.violations.map((v) => v.message),
+      [
+        'Lambda function "fn-3" must have an error alarm (AWS/Lambda Errors with its FunctionName dimension, e.g. a metric-math error rate).',
+      ],
+    );
+  });
+
+  it("decides at a first preview from the alarms in stack order: one built from the function before a literal one", async () => {
+    const unknownFn = res(LambdaFunction, "api-function", { name: UNKNOWN });
+    const other = errorRateAlarm("other", "huntaze-api-prod-worker");
+    await assertNoStackViolations(
+      policy,
+      createStackValidationArgs([unknownFn, errorRateAlarm("err", unknownFn), other]),
+    );
+    // A literal alarm reached first is compared with the function's name, unknown until the update.
+    await assertNeedsUnknownValue(
+      policy,
+      createStackValidationArgs([unknownFn, other, errorRateAlarm("err", unknownFn)]),
+    );
+  });
+
   it("passes literal metric-math dimensions that name the function", async () => {
     await assertNoStackViolations(
       policy,
@@ -249,6 +287,48 @@ describe("#lambda-latency-alarm", () => {
     await assertNoStackViolations(policy, createStackValidationArgs([fn, api, integration, alarm]));
   });
 
+  it("finds, for each of many functions, the integrations that invoke it: built from it or naming it", async () => {
+    const api = res(RestApi, "http-api", { name: "huntaze-api-prod" });
+    const other = res(RestApi, "other-api", { name: "huntaze-api-other" });
+    const fns = [0, 1, 2, 3].map((i) =>
+      res(LambdaFunction, `fn-${i}`, { name: `huntaze-api-prod-fn-${i}` }),
+    );
+    const integration = (i: number, target: StackResourceSpec, uri: Record<string, unknown>) =>
+      res(
+        RestApiIntegration,
+        `integration-${i}`,
+        { restApi: UNKNOWN, ...uri },
+        { restApi: [target], ...("uri" in uri ? {} : { uri: [fns[i]!] }) },
+      );
+    const arn = (i: number) =>
+      `arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:huntaze-api-prod-fn-${i}/invocations`;
+    const alarm = plainAlarm(
+      "api-p95",
+      "AWS/ApiGateway",
+      "Latency",
+      { ApiName: UNKNOWN },
+      { dimensions: [api] },
+    );
+    const outcome = await runStackPolicy(
+      policy,
+      createStackValidationArgs([
+        ...fns,
+        api,
+        other,
+        integration(0, api, {}),
+        integration(1, api, { uri: arn(1) }),
+        integration(2, other, {}),
+        integration(3, other, { uri: arn(3) }),
+        alarm,
+      ]),
+    );
+    assert.equal(outcome.unknownValue, undefined);
+    assert.deepEqual(
+      outcome.violations.map((v) => v.urn?.split("::").pop()),
+      ["fn-2", "fn-3"],
+    );
+  });
+
   it("fails a function whose only latency alarm is on an API that does not invoke it", async () => {
     const api = res(RestApi, "http-api", { name: "huntaze-api-prod" });
     const alarm = plainAlarm(
@@ -338,6 +418,50 @@ describe("#dlq-depth-alarm", () => {
     await assertHasStackViolation(policy, createStackValidationArgs([dlq, source]), {
       message: 'Dead-letter queue "worker-dlq"',
     });
+  });
+
+  it("finds each of many functions' dead-letter queues, by dependency or literal ARN", async () => {
+    const queues = [0, 1, 2, 3].map((i) =>
+      res(Queue, `dlq-${i}`, { name: `huntaze-api-dlq-${i}` }),
+    );
+    const fns = [0, 1, 2, 3].map((i) =>
+      i % 2 === 0
+        ? res(
+            LambdaFunction,
+            `fn-${i}`,
+            { name: `fn-${i}`, deadLetterConfig: { targetArn: UNKNOWN } },
+            { deadLetterConfig: [queues[i]!] },
+          )
+        : res(LambdaFunction, `fn-${i}`, {
+            name: `fn-${i}`,
+            deadLetterConfig: {
+              targetArn: `arn:aws:sqs:us-east-1:123456789012:huntaze-api-dlq-${i}`,
+            },
+          }),
+    );
+    const alarmed = plainAlarm("dlq-1-depth", "AWS/SQS", "ApproximateNumberOfMessagesVisible", {
+      QueueName: "huntaze-api-dlq-1",
+    });
+    const outcome = await runStackPolicy(
+      policy,
+      createStackValidationArgs([
+        ...queues,
+        res(Queue, "unused", { name: "huntaze-api-unused" }),
+        ...fns,
+        alarmed,
+      ]),
+    );
+    assert.equal(outcome.unknownValue, undefined);
+    assert.deepEqual(
+      outcome.violations.map((v) => v.urn?.split("::").pop()),
+      ["dlq-0", "dlq-2", "dlq-3"],
+    );
+    // A literal ARN cannot be compared with an auto-named queue's name, unknown until the update.
+    const autoNamed = res(Queue, "auto-named", { name: UNKNOWN });
+    await assertNeedsUnknownValue(
+      policy,
+      createStackValidationArgs([...queues, autoNamed, ...fns, alarmed]),
+    );
   });
 
   it("decides at preview when every queue's redrivePolicy is unknown (first deploy)", async () => {

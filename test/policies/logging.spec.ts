@@ -112,6 +112,27 @@ describe("#lambda-managed-log-group", () => {
     await assertNoStackViolations(policy, createStackValidationArgs([fn, logGroup]));
   });
 
+  it("matches each of many functions to its own log group, built from it or named literally", async () => {
+    const fns = [0, 1, 2, 3].map((i) =>
+      res(LambdaFunction, `fn-${i}`, { name: i < 2 ? UNKNOWN : `huntaze-api-prod-fn-${i}` }),
+    );
+    const groups = [
+      res(LogGroup, "fn-0-logs", { name: UNKNOWN, retentionInDays: 30 }, { name: [fns[0]!] }),
+      res(LogGroup, "fn-2-logs", {
+        name: "/aws/lambda/huntaze-api-prod-fn-2",
+        retentionInDays: 30,
+      }),
+    ];
+    const args = createStackValidationArgs([...fns, ...groups]);
+    // fn-1's name is unknown and nothing is built from it: its default group cannot be named.
+    await assertNeedsUnknownValue(policy, args);
+    const known = createStackValidationArgs([fns[0]!, fns[2]!, fns[3]!, ...groups]);
+    await assertHasStackViolation(policy, known, {
+      message: 'create "/aws/lambda/huntaze-api-prod-fn-3" here',
+      resource: "fn-3",
+    });
+  });
+
   it("fails a function without a log group in the stack", async () => {
     const args = createStackValidationArgs([res(LambdaFunction, "api-function", fnProps)]);
     await assertHasStackViolation(policy, args, {
@@ -147,6 +168,17 @@ describe("#lambda-managed-log-group", () => {
         retentionInDays: 30,
       });
       await assertNoStackViolations(policy, createStackValidationArgs([group, app]));
+    });
+
+    it("decides at a first preview from the groups in stack order: an auto-named group after the match", async () => {
+      const group = res(LogGroup, "rotator-logs", {
+        name: "/aws/lambda/huntaze-api-prod-rotator",
+        retentionInDays: 30,
+      });
+      const autoNamed = res(LogGroup, "auto-named", { name: UNKNOWN, retentionInDays: 30 });
+      await assertNoStackViolations(policy, createStackValidationArgs([group, autoNamed, app]));
+      // An auto-named group reached first has a name unknown until the update.
+      await assertNeedsUnknownValue(policy, createStackValidationArgs([autoNamed, group, app]));
     });
 
     it("fails when it does not, since Lambda would create a group that never expires", async () => {

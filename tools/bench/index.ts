@@ -18,6 +18,7 @@ const SECTIONS: Array<() => Promise<BenchSection>> = [
   // (`require`, not `import()`: Node's ESM loader cannot resolve a .ts module without extension.)
   async () => (require("./preview") as typeof import("./preview")).section,
   async () => (require("../policy/bench") as typeof import("../policy/bench")).section,
+  async () => (require("../policy/scale-bench") as typeof import("../policy/scale-bench")).section,
   async () => (require("./handlers") as typeof import("./handlers")).section,
   async () => (require("./capacity") as typeof import("./capacity")).section,
   async () => (require("./base") as typeof import("./base")).section,

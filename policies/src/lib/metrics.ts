@@ -1,5 +1,5 @@
 import type { PolicyResource } from "@pulumi/policy";
-import { isLiteral } from "./stack";
+import { dependenciesVia, isLiteral } from "./stack";
 
 /** A CloudWatch metric an alarm evaluates, plain or inside a metric-math query. */
 export interface AlarmMetric {
@@ -54,4 +54,51 @@ export function literalDimensionValues(alarm: PolicyResource, dimension: string)
     if (v !== undefined) values.push(v);
   }
   return values;
+}
+
+/** Whether some indexed alarm's dimensions point at `target` (see `indexAlarmsBy`). */
+export type AlarmLookup = (target: PolicyResource, identities: () => string[]) => boolean;
+
+/**
+ * The alarms indexed once per stack evaluation, so each target is a lookup rather than a scan of
+ * every alarm: by the resources their dimensions were built from, and by the literal values of
+ * `dimension`. The lookup decides exactly as scanning `alarms` in order would: the first alarm
+ * that depends on the target, has a literal value, or cannot be read at preview comes first;
+ * `identities` is read only once a literal value has to be compared, and a dimension unknown at
+ * preview throws where the scan would have reached it.
+ */
+export function indexAlarmsBy(alarms: PolicyResource[], dimension: string): AlarmLookup {
+  const firstByDependency = new Map<string, number>();
+  const firstByValue = new Map<string, number>();
+  let firstLiteral = Number.POSITIVE_INFINITY;
+  let firstUnreadable = Number.POSITIVE_INFINITY;
+  let unreadable: unknown;
+  alarms.forEach((alarm, i) => {
+    for (const d of dependenciesVia(alarm, ALARM_DIMENSION_PROPERTIES)) {
+      if (!firstByDependency.has(d.urn)) firstByDependency.set(d.urn, i);
+    }
+    let values: string[];
+    try {
+      values = literalDimensionValues(alarm, dimension);
+    } catch (err) {
+      if (i < firstUnreadable) [firstUnreadable, unreadable] = [i, err];
+      return;
+    }
+    if (values.length > 0 && i < firstLiteral) firstLiteral = i;
+    for (const v of values) if (!firstByValue.has(v)) firstByValue.set(v, i);
+  });
+  return (target, identities) => {
+    const dependency = firstByDependency.get(target.urn) ?? Number.POSITIVE_INFINITY;
+    const first = Math.min(dependency, firstUnreadable, firstLiteral);
+    if (first === Number.POSITIVE_INFINITY) return false;
+    if (first === dependency) return true;
+    if (first === firstUnreadable) throw unreadable;
+    const match = Math.min(
+      ...identities().map((id) => firstByValue.get(id) ?? Number.POSITIVE_INFINITY),
+    );
+    const decided = Math.min(dependency, firstUnreadable, match);
+    if (decided === Number.POSITIVE_INFINITY) return false;
+    if (decided === firstUnreadable) throw unreadable;
+    return true;
+  };
 }

@@ -1,15 +1,11 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { loadCostAssumptions } from "../../tools/cost/assumptions";
-import {
-  type CostReport,
-  estimateCost,
-  type LineItem,
-  restApiRequestsUsd,
-  schedulePerMonth,
-  tracesPerMonth,
-} from "../../tools/cost/estimate";
+import { type CostReport, estimateCost, type LineItem } from "../../tools/cost/estimate";
+import { restApiRequestsUsd } from "../../tools/cost/pricers/api-gateway";
+import { tracesPerMonth } from "../../tools/cost/pricers/xray";
 import { HOURS_PER_MONTH, PRICES } from "../../tools/cost/prices";
+import { schedulePerMonth } from "../../tools/cost/schedule";
 import type { CapturedResource } from "../../tools/preview/run-program";
 import { runProgram } from "../../tools/preview/run-program";
 import type { LoadedStackConfig } from "../../tools/preview/stack-config";

@@ -215,3 +215,35 @@ export const RDS_INSTANCE_CLASSES: Record<
   "db.t3.large": { hourly: 0.145, vcpus: 2, confirmed: false },
 };
 export const RDS_INSTANCE_SOURCE = RDS_PG;
+
+/**
+ * API Gateway REST API requests, tiered per account and month: [requests in the tier, USD per
+ * million]. The first tier is `apiGatewayRestRequest`.
+ */
+export const API_GATEWAY_REST_TIERS: ReadonlyArray<readonly [number, number]> = [
+  [333e6, PRICES.apiGatewayRestRequest.usd * 1e6],
+  [667e6, 2.8],
+  [19e9, 2.38],
+  [Number.POSITIVE_INFINITY, 1.51],
+];
+
+/** Cognito monthly active users free per account (Lite tier). */
+export const COGNITO_FREE_MONTHLY_ACTIVE_USERS = 10_000;
+
+/** Performance Insights retention (days) included at no charge. */
+export const PERFORMANCE_INSIGHTS_FREE_RETENTION_DAYS = 7;
+
+/** RDS Proxy bills at least this many vCPUs of its target instance. */
+export const RDS_PROXY_MIN_VCPUS = 2;
+
+/**
+ * gp3 storage includes a baseline of IOPS and throughput; only what is provisioned above it is
+ * billed (`rdsGp3ExtraIops`, `rdsGp3ExtraThroughput`). Volumes from `largeFromGb` get the larger one.
+ */
+export const RDS_GP3_BASELINE = {
+  largeFromGb: 400,
+  iops: 3_000,
+  largeIops: 12_000,
+  throughputMiBs: 125,
+  largeThroughputMiBs: 500,
+} as const;

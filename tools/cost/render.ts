@@ -91,7 +91,10 @@ export function renderCostReport(report: CostReport): string {
     out.push(`  ${k.padEnd(kw)}  ${report.assumptions[k].toLocaleString("en-US")}${mark}`);
   }
   if (report.notPriced.length) {
-    out.push("", `Not priced (${report.notPriced.length}) — add them to tools/cost/prices.ts:`);
+    out.push(
+      "",
+      `Not priced (${report.notPriced.length}) — add them to tools/cost/registry.ts and prices.ts:`,
+    );
     for (const r of report.notPriced)
       out.push(...wrap(`${r.type}  ${r.name}: ${r.reason}`, 4, "  "));
   }

@@ -5,8 +5,11 @@ import { num, prop } from "../props";
 
 const SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600;
 
-/** Lambda's own sampling of the traces it starts: 1 request/s, then 5 % (rules do not apply). */
-const LAMBDA_SAMPLING = { reservoirPerSecond: 1, fixedRate: 0.05 } as const;
+/**
+ * X-Ray's default sampling: 1 request/s, then 5 %. It is also Lambda's fixed sampling of the
+ * traces Lambda starts, which sampling rules do not change.
+ */
+const DEFAULT_SAMPLING = { reservoirPerSecond: 1, fixedRate: 0.05 } as const;
 
 /** Traces recorded per month for uniform traffic under a reservoir (per second) + fixed rate. */
 export function tracesPerMonth(
@@ -43,13 +46,14 @@ export const xrayPricer: Pricer = {
       (x, y) => num(prop(x, "priority"), 10_000) - num(prop(y, "priority"), 10_000),
     )[0];
     const apiUses = uses.filter((u) => u.role === "api");
-    const { reservoirPerSecond, fixedRate } = LAMBDA_SAMPLING;
+    const { reservoirPerSecond, fixedRate } = DEFAULT_SAMPLING;
     let traces = 0;
     const parts: string[] = [];
     if (tracedStages.length && apiUses.length) {
-      // A rule's defaults are the default rule's: 1/s and 5 %.
-      const reservoir = rule ? num(prop(rule, "reservoirSize"), 1) : 1;
-      const rate = rule ? num(prop(rule, "fixedRate"), 0.05) : 0.05;
+      const reservoir = rule
+        ? num(prop(rule, "reservoirSize"), reservoirPerSecond)
+        : reservoirPerSecond;
+      const rate = rule ? num(prop(rule, "fixedRate"), fixedRate) : fixedRate;
       const apiTraces = tracesPerMonth(a.requestsPerMonth, reservoir, rate);
       traces += apiTraces;
       parts.push(

@@ -12,6 +12,8 @@ export const PRICES_AS_OF = "2026-11-28";
 export const PRICE_REGION = "us-east-1";
 /** Hours in the month used by AWS's own calculator. */
 export const HOURS_PER_MONTH = 730;
+/** Days in that month: a twelfth of a 365-day year. */
+export const DAYS_PER_MONTH = HOURS_PER_MONTH / 24;
 
 export interface Price {
   usd: number;

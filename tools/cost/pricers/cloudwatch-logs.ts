@@ -1,8 +1,7 @@
 import type { Pricer } from "../context";
-import { HOURS_PER_MONTH } from "../prices";
+import { DAYS_PER_MONTH } from "../prices";
 import { num, prop } from "../props";
 
-const DAYS_PER_MONTH = HOURS_PER_MONTH / 24;
 /** How long a log group that never expires is shown to have grown. */
 const NEVER_EXPIRES_MONTHS = 12;
 

@@ -1,9 +1,7 @@
 import type { Pricer } from "../context";
-import { HOURS_PER_MONTH, PRICES } from "../prices";
+import { DAYS_PER_MONTH, PRICES } from "../prices";
 import { names, num, prop } from "../props";
 import { schedulePerMonth } from "../schedule";
-
-const DAYS_PER_MONTH = HOURS_PER_MONTH / 24;
 
 /**
  * What one rotation does: the rotation function's four steps (create, set, test, finish), each

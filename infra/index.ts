@@ -1,18 +1,21 @@
 /**
- * huntaze-api: read the typed stack config, compose the components, export the outputs the deploy
- * tool reads (docs/CONFIGURATION.md lists them). Everything else lives in `components/` and `lib/`.
+ * huntaze-api, part by part: load the typed stack config, create the components in the order
+ * they depend on each other, export the outputs the deploy tool reads (docs/CONFIGURATION.md
+ * lists them). Each component owns its wiring — IAM statements, key grants, derived thresholds —
+ * in `components/` and `lib/`.
  */
 import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
 import * as pulumi from "@pulumi/pulumi";
 import { Alarms } from "./components/alarms";
 import { Alerting } from "./components/alerting";
+import { AUTHORIZER_DURATION_P95_MS, apiAuth, oidcAuthorizerArgs } from "./components/api-auth";
 import { Dashboard } from "./components/dashboard";
 import { Database } from "./components/database";
 import { DatabaseAlarms } from "./components/database-alarms";
 import { DatabaseProxy } from "./components/database-proxy";
 import { DatabaseSecrets } from "./components/db-secrets";
 import { DeadLetterQueue } from "./components/dead-letter-queue";
-import { EncryptionKey } from "./components/encryption-key";
+import { EncryptionKey, logGroupsKeyGrant } from "./components/encryption-key";
 import { Firewall } from "./components/firewall";
 import { LambdaFunction } from "./components/function";
 import { Identity } from "./components/identity";
@@ -24,16 +27,19 @@ import { SecretRotations } from "./components/secret-rotation";
 import { Tracing } from "./components/tracing";
 import { loadConfig } from "./config";
 import { appMetric } from "./lib/alarms";
-import type { PolicyStatement } from "./lib/iam";
 import { Naming, partitionOf } from "./lib/naming";
 
-// Validated before anything is declared: bad config fails here with the key and stack file.
+// ---- The stack: config (bad config fails here, naming the key and stack file), names, account ----
+
 const cfg = loadConfig();
 const naming = new Naming(cfg.project, cfg.stack);
-const partition = partitionOf(cfg.region);
+const { region } = cfg;
+const partition = partitionOf(region);
 const accountId = getCallerIdentityOutput().accountId;
-/** This stack's EventBridge rules: the only ones that may dead-letter into its queue. */
-const ruleArnPattern = pulumi.interpolate`arn:${partition}:events:${cfg.region}:${accountId}:rule/${naming.prefix}-*`;
+/** This stack's EventBridge rules: the only ones that may use its key and dead-letter queue. */
+const ruleArnPattern = pulumi.interpolate`arn:${partition}:events:${region}:${accountId}:rule/${naming.prefix}-*`;
+
+// ---- Keys and network ----
 
 const key = new EncryptionKey("key", {
   description: `${naming.prefix}: alarm topic, dead-letter queue, Lambda environment and log groups`,
@@ -41,62 +47,14 @@ const key = new EncryptionKey("key", {
   accountId,
   partition,
   serviceGrants: [
-    {
-      // CloudWatch alarms publish to the encrypted topic as cloudwatch.amazonaws.com; without
-      // this grant SNS rejects the publish and the notification is silently lost.
-      sid: "CloudWatchAlarmsPublishToEncryptedTopic",
-      service: "cloudwatch.amazonaws.com",
-      actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
-    },
-    {
-      // EventBridge writes undeliverable schedule events to the encrypted DLQ.
-      sid: "EventBridgeWritesEncryptedDeadLetters",
-      service: "events.amazonaws.com",
-      actions: ["kms:Decrypt", "kms:GenerateDataKey"],
-      condition: { ArnLike: { "aws:SourceArn": ruleArnPattern } },
-    },
-    {
-      // The secret-rotation-failed rule publishes to the encrypted topic (data tier).
-      sid: "EventBridgePublishesToEncryptedTopic",
-      service: "events.amazonaws.com",
-      actions: ["kms:Decrypt", "kms:GenerateDataKey"],
-      condition: { ArnLike: { "aws:SourceArn": ruleArnPattern } },
-    },
-    {
-      // CloudWatch Logs encrypts the stack's log groups (function logs, API logs, the RDS
-      // postgresql export with statement text) with this key, and only for this account's log
-      // groups in this region: without the grant, creating an encrypted group fails.
-      sid: "CloudWatchLogsEncryptsLogGroups",
-      service: `logs.${cfg.region}.amazonaws.com`,
-      actions: [
-        "kms:Encrypt*",
-        "kms:Decrypt*",
-        "kms:ReEncrypt*",
-        "kms:GenerateDataKey*",
-        "kms:Describe*",
-      ],
-      condition: {
-        ArnLike: {
-          "kms:EncryptionContext:aws:logs:arn": pulumi.interpolate`arn:${partition}:logs:${cfg.region}:${accountId}:log-group:*`,
-        },
-      },
-    },
+    Alerting.cloudWatchAlarmsKeyGrant(),
+    DeadLetterQueue.eventRulesKeyGrant(ruleArnPattern),
+    Alerting.eventRulesKeyGrant(ruleArnPattern),
+    logGroupsKeyGrant({ region, partition, accountId }),
   ],
 });
-
-// ---- Data tier: network, keys, database, secrets ----
-
-const network = new Network("network", {
-  namePrefix: naming.prefix,
-  region: cfg.region,
-  accountId,
-  existing: cfg.network.existing,
-  cidrBlock: cfg.network.cidrBlock,
-  createEndpoints: cfg.network.createEndpoints,
-  endpointAzCount: cfg.network.endpointAzCount,
-  pooler: cfg.database.pooler,
-});
-
+/** What every log group of the stack shares: retention and the key. */
+const logs = { logRetentionInDays: cfg.logs.retentionInDays, logsKmsKeyArn: key.arn };
 /** Storage, snapshots and both database secrets. */
 const dataKey = new EncryptionKey("data-key", {
   description: `${naming.prefix}: RDS storage and snapshots, database secrets`,
@@ -104,7 +62,6 @@ const dataKey = new EncryptionKey("data-key", {
   accountId,
   partition,
 });
-
 /** Performance Insights data (query text, waits): its own key, its own grants. */
 const performanceInsightsKey = new EncryptionKey("pi-key", {
   description: `${naming.prefix}: RDS Performance Insights`,
@@ -112,6 +69,16 @@ const performanceInsightsKey = new EncryptionKey("pi-key", {
   accountId,
   partition,
 });
+
+const network = new Network("network", {
+  namePrefix: naming.prefix,
+  region,
+  accountId,
+  ...cfg.network,
+  pooler: cfg.database.pooler,
+});
+
+// ---- Data tier: database, secrets, proxy ----
 
 const database = new Database("database", {
   identifier: naming.prefix,
@@ -121,50 +88,29 @@ const database = new Database("database", {
   performanceInsightsKmsKeyArn: performanceInsightsKey.arn,
   partition,
   accountId,
-  logRetentionInDays: cfg.logs.retentionInDays,
-  logsKmsKeyArn: key.arn,
+  ...logs,
   ...cfg.database,
 });
 
 const dbSecrets = new DatabaseSecrets("db-secrets", {
   namePrefix: naming.prefix,
-  region: cfg.region,
+  region,
   partition,
   kmsKeyArn: dataKey.arn,
   masterSecretArn: database.masterSecretArn,
   subnetIds: network.subnetIds,
   securityGroupId: network.rotationSecurityGroup.id,
-  logRetentionInDays: cfg.logs.retentionInDays,
-  logsKmsKeyArn: key.arn,
+  ...logs,
 });
 
-/**
- * What the API and the worker may do with the database secrets: read the app secret, and
- * decrypt with the data key only through Secrets Manager and only for that secret — never the
- * master secret, which shares the key.
- */
-const readAppSecret: PolicyStatement = {
-  Sid: "DecryptAppSecretOnly",
-  Effect: "Allow",
-  Action: ["kms:Decrypt"],
-  Resource: dataKey.arn,
-  Condition: {
-    StringEquals: {
-      "kms:ViaService": `secretsmanager.${cfg.region}.amazonaws.com`,
-      "kms:EncryptionContext:SecretARN": dbSecrets.appSecretArn,
-    },
-  },
-};
-const inVpc = {
-  subnetIds: network.subnetIds,
-  securityGroupIds: [network.appSecurityGroup.id],
-};
+// ---- Alerting ----
 
 const alerting = new Alerting("alerting", {
   topicName: naming.name("snsTopic", "alarms"),
   kmsKeyArn: key.arn,
   emails: cfg.alerting.emails,
 });
+const alarmTarget = { naming, topicArn: alerting.topicArn, runbookBaseUrl: cfg.runbookBaseUrl };
 
 const dlq = new DeadLetterQueue("worker-dlq", {
   queueName: naming.name("sqsQueue", "worker-dlq"),
@@ -173,10 +119,34 @@ const dlq = new DeadLetterQueue("worker-dlq", {
   eventBridgeSourceArnPattern: ruleArnPattern,
 });
 
+/** `database.pooler: rds-proxy`: the API and the worker reach PostgreSQL through RDS Proxy only. */
+const proxy = cfg.database.proxy;
+const dbProxy =
+  proxy && network.proxySecurityGroup
+    ? new DatabaseProxy("db-proxy", {
+        proxyName: naming.prefix,
+        instanceIdentifier: database.instance.identifier,
+        subnetIds: network.subnetIds,
+        securityGroupId: network.proxySecurityGroup.id,
+        appSecretArn: dbSecrets.appSecretArn,
+        kmsKeyArn: dataKey.arn,
+        region,
+        maxConnectionsPercent: proxy.maxConnectionsPercent,
+        connectionLimit: proxy.connectionLimit,
+        borrowTimeoutSeconds: proxy.borrowTimeoutSeconds,
+        alarms: {
+          target: alarmTarget,
+          clientConnectionsPercent: proxy.clientConnectionsAlarmPercent,
+          pinnedConnections: proxy.pinnedConnectionsAlarm,
+        },
+      })
+    : undefined;
+
+// ---- Functions: the API, its authorizer, the nightly worker ----
+
 /** What every function shares: logging, the environment key, and the handlers' contract. */
 const common = {
-  logRetentionInDays: cfg.logs.retentionInDays,
-  logsKmsKeyArn: key.arn,
+  ...logs,
   applicationLogLevel: cfg.logs.applicationLogLevel,
   systemLogLevel: cfg.logs.systemLogLevel,
   kmsKeyArn: key.arn,
@@ -186,106 +156,38 @@ const common = {
     SLOW_QUERY_MS: String(cfg.handlers.slowQueryMs),
   },
 };
-/**
- * `database.pooler: rds-proxy`: the API and the worker reach PostgreSQL through RDS Proxy only
- * (their group allows 5432 to the proxy, not to the instance); the migration and rotation
- * functions keep their direct path.
- */
-const dbProxy =
-  cfg.database.proxy && network.proxySecurityGroup
-    ? new DatabaseProxy("db-proxy", {
-        proxyName: naming.prefix,
-        instanceIdentifier: database.instance.identifier,
-        subnetIds: network.subnetIds,
-        securityGroupId: network.proxySecurityGroup.id,
-        appSecretArn: dbSecrets.appSecretArn,
-        kmsKeyArn: dataKey.arn,
-        region: cfg.region,
-        maxConnectionsPercent: cfg.database.proxy.maxConnectionsPercent,
-        connectionLimit: cfg.database.proxy.connectionLimit,
-        borrowTimeoutSeconds: cfg.database.proxy.borrowTimeoutSeconds,
-        alarms: {
-          target: { naming, topicArn: alerting.topicArn, runbookBaseUrl: cfg.runbookBaseUrl },
-          clientConnectionsPercent: cfg.database.proxy.clientConnectionsAlarmPercent,
-          pinnedConnections: cfg.database.proxy.pinnedConnectionsAlarm,
-        },
-      })
-    : undefined;
-
-/** What the API and the worker share on top: the VPC, the app secret (by ARN), the proxy. */
-const dataAccess = {
-  vpc:
-    dbProxy && network.proxyClientSecurityGroup
-      ? { subnetIds: network.subnetIds, securityGroupIds: [network.proxyClientSecurityGroup.id] }
-      : inVpc,
-  readSecretArns: [dbSecrets.appSecretArn],
-  extraStatements: [readAppSecret],
-};
-const dataEnvironment: Record<string, pulumi.Input<string>> = {
+/** The API and the worker: in the VPC (behind the proxy if any), reading the app secret. */
+const dataAccess = { vpc: network.clientVpc, ...dbSecrets.readAccess };
+const dataEnvironment = {
   ...common.environment,
-  DB_SECRET_ARN: dbSecrets.appSecretArn,
-  ...(dbProxy ? { DB_PROXY_HOST: dbProxy.endpoint } : {}),
+  ...dbSecrets.environment,
+  ...dbProxy?.clientEnvironment,
 };
 
-// ---- Identity: who may call the API (a created Cognito user pool, or an existing one) ----
-
+const { pool, creatorClaim } = cfg.auth;
 const identity =
-  cfg.auth.pool.kind === "created"
+  pool.kind === "created"
     ? new Identity("identity", {
         poolName: naming.prefix,
-        settings: cfg.auth.pool,
-        creatorAttribute: cfg.auth.creatorClaim.replace(/^custom:/, ""),
+        settings: pool,
+        creatorAttribute: creatorClaim.replace(/^custom:/, ""),
       })
     : undefined;
-const userPoolArns: pulumi.Input<string>[] = identity
-  ? [identity.userPoolArn]
-  : cfg.auth.pool.kind === "existing"
-    ? [cfg.auth.pool.userPoolArn]
-    : [];
-/** App client ids whose ID tokens the API accepts (public values: no secret). */
-const clientIds: pulumi.Input<string> = identity
-  ? identity.clientId
-  : cfg.auth.pool.kind === "existing"
-    ? cfg.auth.pool.clientIds.join(",")
-    : cfg.auth.pool.kind === "oidc"
-      ? cfg.auth.pool.audience.join(",")
-      : "";
-const oidc = cfg.auth.pool.kind === "oidc" ? cfg.auth.pool : undefined;
-
-/**
- * An OIDC issuer: API Gateway cannot verify its tokens, so this function does (against the
- * issuer's JWKS, hence outside the VPC: it needs the internet, not the database).
- */
-const authorizerFn = oidc
-  ? new LambdaFunction("authorizer", {
-      ...common,
-      environment: {
-        ...common.environment,
-        AUTH_ISSUER: oidc.issuer,
-        AUTH_AUDIENCE: oidc.audience.join(","),
-        AUTH_JWKS_URI: oidc.jwksUri,
-        AUTH_CREATOR_CLAIM: cfg.auth.creatorClaim,
-      },
-      functionName: naming.name("lambda", "authorizer"),
-      entry: "handlers/authorizer.ts",
-      description: "huntaze-api token authorizer (OIDC issuer, API Gateway REQUEST authorizer)",
-      memoryMb: 256,
-      timeoutSeconds: 5,
-      reservedConcurrency: cfg.api.reservedConcurrency,
-    })
-  : undefined;
+const authorizerFn =
+  pool.kind === "oidc"
+    ? new LambdaFunction("authorizer", {
+        ...common,
+        ...oidcAuthorizerArgs(pool, creatorClaim, common.environment),
+        functionName: naming.name("lambda", "authorizer"),
+        reservedConcurrency: cfg.api.reservedConcurrency,
+      })
+    : undefined;
+const auth = apiAuth(cfg.auth, { identity, authorizer: authorizerFn });
 
 const api = new LambdaFunction("api", {
   ...common,
   ...dataAccess,
-  environment: {
-    ...dataEnvironment,
-    // API Gateway's Cognito authorizer (or, for an OIDC issuer, the authorizer function)
-    // verifies tokens; the function checks client and creator on what they pass.
-    AUTH_MODE: oidc ? "lambda-authorizer" : "cognito-authorizer",
-    AUTH_AUDIENCE: clientIds,
-    AUTH_CREATOR_CLAIM: cfg.auth.creatorClaim,
-  },
+  environment: { ...dataEnvironment, ...auth.apiEnvironment },
   functionName: naming.name("lambda", "api"),
   entry: "handlers/api.ts",
   description: "huntaze-api HTTP API (behind API Gateway REST)",
@@ -321,34 +223,23 @@ new Schedule("worker-schedule", {
   description: "Nightly revenue roll-up",
 });
 
+// ---- Edge: the REST API, its firewall, tracing ----
+
 const restApi = new RestApi("http", {
   apiName: naming.prefix,
   stageName: cfg.api.stageName,
   functionName: api.function.name,
   functionInvokeArn: api.invokeArn,
-  logRetentionInDays: cfg.logs.retentionInDays,
-  logsKmsKeyArn: key.arn,
+  ...logs,
   throttleRateLimit: cfg.api.throttle.rateLimit,
   throttleBurstLimit: cfg.api.throttle.burstLimit,
   executionLogLevel: cfg.api.executionLogLevel,
   manageAccountLogRole: cfg.api.manageAccountLogRole,
-  region: cfg.region,
+  region,
   accountId,
   partition,
-  auth: {
-    ...(authorizerFn
-      ? {
-          lambdaAuthorizer: {
-            functionName: authorizerFn.function.name,
-            invokeArn: authorizerFn.invokeArn,
-          },
-        }
-      : { userPoolArns }),
-    cacheSeconds: cfg.auth.authorizerCacheSeconds,
-  },
+  auth: auth.restApiAuth,
 });
-
-const alarmTarget = { naming, topicArn: alerting.topicArn, runbookBaseUrl: cfg.runbookBaseUrl };
 
 /** The edge firewall: prod always (config refuses to turn it off), staging unless opted out. */
 const firewall = cfg.firewall.enabled
@@ -356,25 +247,34 @@ const firewall = cfg.firewall.enabled
       aclName: naming.prefix,
       stageArn: restApi.stageArn,
       ratePerIpPer5Minutes: cfg.firewall.ratePerIpPer5Minutes,
-      logRetentionInDays: cfg.logs.retentionInDays,
-      logsKmsKeyArn: key.arn,
+      ...logs,
       alarmTarget,
       blockedRequestsAlarmThreshold: cfg.firewall.blockedRequestsAlarmThreshold,
-      region: cfg.region,
+      region,
     })
   : undefined;
+
+const tracing = new Tracing("tracing", {
+  ruleName: naming.name("samplingRule"),
+  serviceName: restApi.xrayServiceName,
+  resourceArn: restApi.stageArn,
+  fixedRate: cfg.tracing.samplingRate,
+  reservoirSize: cfg.tracing.reservoirSize,
+  priority: cfg.tracing.priority,
+});
+
+// ---- Deploy-time jobs: migrations, then secret rotation ----
 
 const migrations = new Migrations("migrations", {
   functionName: naming.name("lambda", "migrate"),
   memoryMb: cfg.migrations.memoryMb,
   timeoutSeconds: cfg.migrations.timeoutSeconds,
-  logRetentionInDays: cfg.logs.retentionInDays,
-  logsKmsKeyArn: key.arn,
+  ...logs,
   applicationLogLevel: cfg.logs.applicationLogLevel,
   systemLogLevel: cfg.logs.systemLogLevel,
   environmentKmsKeyArn: key.arn,
   environment: common.environment,
-  vpc: inVpc,
+  vpc: network.directVpc,
   database: {
     host: database.address,
     port: database.port,
@@ -385,14 +285,9 @@ const migrations = new Migrations("migrations", {
   appSecretArn: dbSecrets.appSecretArn,
   appUsername: cfg.database.appUsername,
   secretsKmsKeyArn: dataKey.arn,
-  region: cfg.region,
+  region,
   // The run needs the instance and a network path to it and to Secrets Manager.
-  runAfter: [
-    database.instance,
-    ...network.endpoints,
-    ...network.databaseIngress,
-    ...network.endpointIngress,
-  ],
+  runAfter: [database.instance, ...network.paths],
 });
 
 new SecretRotations("db-rotation", {
@@ -405,52 +300,28 @@ new SecretRotations("db-rotation", {
   startAfter: [migrations.invocation],
 });
 
-const tracing = new Tracing("tracing", {
-  ruleName: naming.name("samplingRule"),
-  serviceName: restApi.xrayServiceName,
-  resourceArn: restApi.stageArn,
-  fixedRate: cfg.tracing.samplingRate,
-  reservoirSize: cfg.tracing.reservoirSize,
-  priority: cfg.tracing.priority,
-});
+// ---- Monitoring: alarms and the dashboard ----
 
 const alarms = new Alarms("alarms", {
-  target: { naming, topicArn: alerting.topicArn, runbookBaseUrl: cfg.runbookBaseUrl },
+  target: alarmTarget,
   errorRatePercent: cfg.alarms.errorRatePercent,
   functions: [
-    {
-      subject: "api",
-      functionName: api.functionName,
-      invocation: "request",
-      durationP95Ms: cfg.api.durationP95Ms,
-      resource: api.function,
-    },
-    {
+    api.alarmsInput({ subject: "api", invocation: "request", durationP95Ms: cfg.api.durationP95Ms }),
+    worker.alarmsInput({
       subject: "worker",
-      functionName: worker.functionName,
       invocation: "scheduled",
       durationP95Ms: cfg.worker.durationP95Ms,
-      resource: worker.function,
-    },
+    }),
     ...(authorizerFn
       ? [
-          {
+          authorizerFn.alarmsInput({
             subject: "authorizer",
-            functionName: authorizerFn.functionName,
-            invocation: "request" as const,
-            durationP95Ms: 1000,
-            resource: authorizerFn.function,
-          },
+            invocation: "request",
+            durationP95Ms: AUTHORIZER_DURATION_P95_MS,
+          }),
         ]
       : []),
-    {
-      // Runs once per deploy that changes the migrations: one failure is the whole signal.
-      subject: "migrate",
-      functionName: migrations.fn.functionName,
-      invocation: "scheduled",
-      durationP95Ms: Math.round(cfg.migrations.timeoutSeconds * 1000 * 0.8),
-      resource: migrations.fn.function,
-    },
+    migrations.alarmsInput,
   ],
   restApi: {
     apiName: restApi.apiName,
@@ -468,7 +339,7 @@ const alarms = new Alarms("alarms", {
 });
 
 const dbAlarms = new DatabaseAlarms("db-alarms", {
-  target: { naming, topicArn: alerting.topicArn, runbookBaseUrl: cfg.runbookBaseUrl },
+  target: alarmTarget,
   accountId,
   identifier: database.identifier,
   allocatedStorageGb: cfg.database.allocatedStorageGb,
@@ -482,22 +353,15 @@ const dbAlarms = new DatabaseAlarms("db-alarms", {
   resource: database.instance,
 });
 
+/** Every part that alarms, in the order the dashboard and `alarmNames` list them. */
+const alarmed = [alarms, dbAlarms, ...(dbProxy ? [dbProxy] : []), ...(firewall ? [firewall] : [])];
+
 const dashboard = new Dashboard("dashboard", {
   dashboardName: naming.name("dashboard"),
-  region: cfg.region,
+  region,
   title: `huntaze-api — ${cfg.stack}`,
-  definitions: [
-    ...alarms.definitions,
-    ...dbAlarms.definitions,
-    ...(dbProxy ? dbProxy.definitions : []),
-    ...(firewall ? firewall.definitions : []),
-  ],
-  alarmArns: [
-    ...alarms.alarmArns,
-    ...dbAlarms.alarmArns,
-    ...(dbProxy ? dbProxy.alarms.map((a) => a.arn) : []),
-    ...(firewall ? [firewall.alarm.arn] : []),
-  ],
+  definitions: alarmed.flatMap((part) => part.definitions),
+  alarmArns: alarmed.flatMap((part) => part.alarmArns),
   signals: [
     {
       // A rotation or a failover costs a few; a steady stream means the connection keeps failing.
@@ -507,6 +371,8 @@ const dashboard = new Dashboard("dashboard", {
     },
   ],
 });
+
+// ---- Stack outputs: names, identifiers and ARNs, never a secret value ----
 
 export const apiUrl = restApi.url;
 export const apiFunctionName = api.function.name;
@@ -526,15 +392,9 @@ export const logGroupNames = [
   ...database.logGroups.map((g) => g.name),
   ...(firewall ? [firewall.logGroup.name] : []),
 ];
-export const alarmNames = [
-  ...alarms.alarmNames,
-  ...dbAlarms.alarmNames,
-  ...(dbProxy ? dbProxy.alarms.map((a) => a.name) : []),
-  ...(firewall ? firewall.alarmNames : []),
-];
+export const alarmNames = alarmed.flatMap((part) => part.alarmNames);
 export const samplingRuleName = tracing.samplingRule.ruleName;
 export const samplingRate = tracing.fixedRate;
-// Data tier: identifiers and ARNs, never a secret value.
 export const dbInstanceId = database.instance.identifier;
 export const dbEndpoint = database.endpoint;
 export const appSecretArn = dbSecrets.appSecretArn;

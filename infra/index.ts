@@ -306,7 +306,11 @@ const alarms = new Alarms("alarms", {
   target: alarmTarget,
   errorRatePercent: cfg.alarms.errorRatePercent,
   functions: [
-    api.alarmsInput({ subject: "api", invocation: "request", durationP95Ms: cfg.api.durationP95Ms }),
+    api.alarmsInput({
+      subject: "api",
+      invocation: "request",
+      durationP95Ms: cfg.api.durationP95Ms,
+    }),
     worker.alarmsInput({
       subject: "worker",
       invocation: "scheduled",

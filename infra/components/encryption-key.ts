@@ -47,7 +47,13 @@ export function logGroupsKeyGrant(where: {
   return {
     sid: "CloudWatchLogsEncryptsLogGroups",
     service: `logs.${where.region}.amazonaws.com`,
-    actions: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+    actions: [
+      "kms:Encrypt*",
+      "kms:Decrypt*",
+      "kms:ReEncrypt*",
+      "kms:GenerateDataKey*",
+      "kms:Describe*",
+    ],
     condition: {
       ArnLike: {
         "kms:EncryptionContext:aws:logs:arn": pulumi.interpolate`arn:${where.partition}:logs:${where.region}:${where.accountId}:log-group:*`,

@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { apiAuth } from "../../infra/components/api-auth";
 import {
   type CapturedResource,
   type ProgramRun,
@@ -254,3 +255,44 @@ for (const variant of VARIANTS) {
     });
   });
 }
+
+describe("the API's side of huntaze-api:auth", () => {
+  const existing = {
+    pool: {
+      kind: "existing" as const,
+      userPoolArn: "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_abc",
+      clientIds: ["web", "mobile"],
+    },
+    creatorClaim: "custom:creator_id",
+    authorizerCacheSeconds: 300,
+  };
+
+  it("accepts an existing pool's tokens for its app clients, verified by API Gateway", () => {
+    const auth = apiAuth(existing, {});
+    assert.deepEqual(auth.restApiAuth, {
+      userPoolArns: [existing.pool.userPoolArn],
+      cacheSeconds: 300,
+    });
+    assert.deepEqual(auth.apiEnvironment, {
+      AUTH_MODE: "cognito-authorizer",
+      AUTH_AUDIENCE: "web,mobile",
+      AUTH_CREATOR_CLAIM: "custom:creator_id",
+    });
+  });
+
+  it("refuses an OIDC issuer without its authorizer function", () => {
+    const oidc = {
+      ...existing,
+      pool: {
+        kind: "oidc" as const,
+        issuer: "https://login.example.com/",
+        audience: ["huntaze-api"],
+        jwksUri: "https://login.example.com/.well-known/jwks.json",
+      },
+    };
+    assert.throws(
+      () => apiAuth(oidc, {}),
+      /an OIDC issuer and its authorizer function go together/,
+    );
+  });
+});

@@ -67,7 +67,7 @@ export function decryptAppSecretOnly(secret: {
 export interface AppSecretReadAccess {
   /** `secretsmanager:GetSecretValue` on the app secret. */
   readSecretArns: pulumi.Input<string>[];
-  /** `decryptAppSecretOnly`. */
+  /** `decryptAppSecretOnly`: the key, through Secrets Manager only, for this secret only. */
   extraStatements: PolicyStatement[];
 }
 

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { Topic, TopicSubscription } from "@pulumi/aws/sns";
 import * as pulumi from "@pulumi/pulumi";
+import { eventRulesKeyGrant, type KeyServiceGrant } from "./encryption-key";
 
 export interface AlertingArgs {
   /** Physical topic name. */
@@ -22,6 +23,27 @@ export class Alerting extends pulumi.ComponentResource {
   readonly topic: Topic;
   readonly subscriptions: TopicSubscription[];
   readonly topicArn: pulumi.Output<string>;
+
+  /**
+   * What the topic's key must allow: CloudWatch alarms publish to the encrypted topic as
+   * `cloudwatch.amazonaws.com`; without this grant SNS rejects the publish and the notification
+   * is silently lost.
+   */
+  static cloudWatchAlarmsKeyGrant(): KeyServiceGrant {
+    return {
+      sid: "CloudWatchAlarmsPublishToEncryptedTopic",
+      service: "cloudwatch.amazonaws.com",
+      actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
+    };
+  }
+
+  /**
+   * What the topic's key must allow for the stack's EventBridge rules that publish to it (the
+   * secret-rotation-failed rule of `DatabaseAlarms`).
+   */
+  static eventRulesKeyGrant(ruleArnPattern: pulumi.Input<string>): KeyServiceGrant {
+    return eventRulesKeyGrant("EventBridgePublishesToEncryptedTopic", ruleArnPattern);
+  }
 
   constructor(name: string, args: AlertingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("huntaze:aws:Alerting", name, {}, opts);

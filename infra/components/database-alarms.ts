@@ -56,6 +56,25 @@ function round(n: number): number {
   return Math.round(n);
 }
 
+/** ReadLatency or WriteLatency p90 above `thresholdMs` (the metric is in seconds). */
+function latencyAlarm(
+  identifier: string,
+  io: "read" | "write",
+  thresholdMs: number,
+): AlarmDefinition {
+  const metricName = io === "read" ? "ReadLatency" : "WriteLatency";
+  return {
+    section: `rds-${io}-latency`,
+    title: `RDS: ${io} latency p90 (s)`,
+    summary: `RDS ${identifier} ${metricName} p90 above ${thresholdMs} ms for 5 of 5 minutes (the metric is in seconds).`,
+    signal: { metric: rdsMetric(identifier, metricName, "p90") },
+    threshold: thresholdMs / 1000,
+    comparison: "GreaterThanThreshold",
+    evaluation: SUSTAINED,
+    treatMissingData: "missing",
+  };
+}
+
 /**
  * AWS's recommended RDS alarms (docs: Best_Practice_Recommended_Alarms_AWS_Services), with the
  * thresholds from config. RDS publishes every minute while the instance runs, so a missing
@@ -108,26 +127,8 @@ export function databaseAlarmDefinitions(input: DatabaseAlarmsInput): AlarmDefin
       evaluation: PROLONGED,
       treatMissingData: "missing",
     },
-    {
-      section: "rds-read-latency",
-      title: "RDS: read latency p90 (s)",
-      summary: `RDS ${identifier} ReadLatency p90 above ${t.readLatencyMs} ms for 5 of 5 minutes (the metric is in seconds).`,
-      signal: { metric: rdsMetric(identifier, "ReadLatency", "p90") },
-      threshold: t.readLatencyMs / 1000,
-      comparison: "GreaterThanThreshold",
-      evaluation: SUSTAINED,
-      treatMissingData: "missing",
-    },
-    {
-      section: "rds-write-latency",
-      title: "RDS: write latency p90 (s)",
-      summary: `RDS ${identifier} WriteLatency p90 above ${t.writeLatencyMs} ms for 5 of 5 minutes (the metric is in seconds).`,
-      signal: { metric: rdsMetric(identifier, "WriteLatency", "p90") },
-      threshold: t.writeLatencyMs / 1000,
-      comparison: "GreaterThanThreshold",
-      evaluation: SUSTAINED,
-      treatMissingData: "missing",
-    },
+    latencyAlarm(identifier, "read", t.readLatencyMs),
+    latencyAlarm(identifier, "write", t.writeLatencyMs),
     {
       section: "secret-rotation-failed",
       subject: "errors",
@@ -167,7 +168,7 @@ export interface DatabaseAlarmsArgs extends DatabaseAlarmsInput {
  *
  * The topic policy written here keeps AWS's default statement (this account's principals and
  * CloudWatch alarms) and adds EventBridge for that one rule. The topic's KMS key must let
- * `events.amazonaws.com` use it (index.ts grants it for the stack's rules).
+ * `events.amazonaws.com` use it (`Alerting.eventRulesKeyGrant`).
  */
 export class DatabaseAlarms extends pulumi.ComponentResource {
   readonly definitions: AlarmDefinition[];

@@ -9,10 +9,12 @@ import {
   type AlarmDefinition,
   type AlarmTarget,
   alarmArgs,
+  alarmName,
   type Evaluation,
   type MetricRef,
 } from "../lib/alarms";
 import { rolePolicyDocument } from "../lib/iam";
+import { decryptAppSecretOnly } from "./db-secrets";
 
 const MINUTE = 60;
 /** 5 of 5 one-minute periods, as the instance's connection alarm. */
@@ -78,8 +80,13 @@ export class DatabaseProxy extends pulumi.ComponentResource {
   readonly role: Role;
   readonly alarms: MetricAlarm[];
   readonly definitions: AlarmDefinition[];
+  /** Physical alarm names, known before deploy. */
+  readonly alarmNames: string[];
+  readonly alarmArns: pulumi.Output<string>[];
   /** The host the functions connect to. */
   readonly endpoint: pulumi.Output<string>;
+  /** What a function connecting through the proxy finds it by (handlers/lib/env.ts). */
+  readonly clientEnvironment: { DB_PROXY_HOST: pulumi.Output<string> };
 
   constructor(name: string, args: DatabaseProxyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("huntaze:aws:DatabaseProxy", name, {}, opts);
@@ -92,6 +99,7 @@ export class DatabaseProxy extends pulumi.ComponentResource {
     this.targetGroup = createTargetGroup(this.proxy);
     this.target = createTarget(this.proxy, this.targetGroup);
     this.endpoint = this.proxy.endpoint;
+    this.clientEnvironment = { DB_PROXY_HOST: this.endpoint };
     this.definitions = proxyAlarmDefinitions(args);
     this.alarms = this.definitions.map(
       (d) =>
@@ -100,6 +108,8 @@ export class DatabaseProxy extends pulumi.ComponentResource {
           dependsOn: [this.proxy],
         }),
     );
+    this.alarmNames = this.definitions.map((d) => alarmName(args.alarms.target.naming, d));
+    this.alarmArns = this.alarms.map((a) => a.arn);
 
     this.registerOutputs({ proxyName: args.proxyName, endpoint: this.endpoint });
 
@@ -149,20 +159,7 @@ export class DatabaseProxy extends pulumi.ComponentResource {
               Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
               Resource: args.appSecretArn,
             },
-            {
-              // The key is shared with the master secret: only through Secrets Manager, and only
-              // for the application secret.
-              Sid: "DecryptAppSecretOnly",
-              Effect: "Allow",
-              Action: ["kms:Decrypt"],
-              Resource: args.kmsKeyArn,
-              Condition: {
-                StringEquals: {
-                  "kms:ViaService": `secretsmanager.${args.region}.amazonaws.com`,
-                  "kms:EncryptionContext:SecretARN": args.appSecretArn,
-                },
-              },
-            },
+            decryptAppSecretOnly(args),
           ]),
         },
         { parent },

@@ -2,6 +2,7 @@ import { LogGroup } from "@pulumi/aws/cloudwatch/logGroup";
 import { Secret } from "@pulumi/aws/secretsmanager/secret";
 import { CloudFormationStack } from "@pulumi/aws/serverlessrepository/cloudFormationStack";
 import * as pulumi from "@pulumi/pulumi";
+import type { PolicyStatement } from "../lib/iam";
 
 /**
  * AWS's alternating-users PostgreSQL rotation function in the Serverless Application
@@ -28,6 +29,47 @@ export const ROTATION_APPLICATION = {
     },
   } as Record<string, { applicationId: string; semanticVersion: string }>,
 } as const;
+
+/**
+ * The environment variable the handlers find the app secret by (handlers/lib/env.ts): every
+ * function that connects as the application user gets it from here.
+ */
+export function appSecretEnvironment(appSecretArn: pulumi.Input<string>): {
+  DB_SECRET_ARN: pulumi.Input<string>;
+} {
+  return { DB_SECRET_ARN: appSecretArn };
+}
+
+/**
+ * Decrypt with the secrets' key only through Secrets Manager and only for the app secret: the
+ * master secret shares the key, and a role reading the app secret must not be able to read it.
+ */
+export function decryptAppSecretOnly(secret: {
+  appSecretArn: pulumi.Input<string>;
+  kmsKeyArn: pulumi.Input<string>;
+  region: string;
+}): PolicyStatement {
+  return {
+    Sid: "DecryptAppSecretOnly",
+    Effect: "Allow",
+    Action: ["kms:Decrypt"],
+    Resource: secret.kmsKeyArn,
+    Condition: {
+      StringEquals: {
+        "kms:ViaService": `secretsmanager.${secret.region}.amazonaws.com`,
+        "kms:EncryptionContext:SecretARN": secret.appSecretArn,
+      },
+    },
+  };
+}
+
+/** What a function reading the app secret needs in its role (`LambdaFunctionArgs` fields). */
+export interface AppSecretReadAccess {
+  /** `secretsmanager:GetSecretValue` on the app secret. */
+  readSecretArns: pulumi.Input<string>[];
+  /** `decryptAppSecretOnly`: the key, through Secrets Manager only, for this secret only. */
+  extraStatements: PolicyStatement[];
+}
 
 export interface DatabaseSecretsArgs {
   /** `huntaze-api-<stack>`: prefix of the secret and the rotation function's names. */
@@ -83,6 +125,10 @@ export class DatabaseSecrets extends pulumi.ComponentResource {
   /** Physical name of the rotation function (its log group and error alarm use it). */
   readonly rotationFunctionName: string;
   readonly rotationLambdaArn: pulumi.Output<string>;
+  /** The app secret's ARN under the name the handlers read it by (`DB_SECRET_ARN`). */
+  readonly environment: { DB_SECRET_ARN: pulumi.Input<string> };
+  /** The role statements of a function that reads the app secret, and nothing more. */
+  readonly readAccess: AppSecretReadAccess;
 
   constructor(name: string, args: DatabaseSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("huntaze:aws:DatabaseSecrets", name, {}, opts);
@@ -103,6 +149,18 @@ export class DatabaseSecrets extends pulumi.ComponentResource {
         throw new Error(`${name}: the rotation application has no RotationLambdaARN output`);
       return arn;
     });
+
+    this.environment = appSecretEnvironment(this.appSecretArn);
+    this.readAccess = {
+      readSecretArns: [this.appSecretArn],
+      extraStatements: [
+        decryptAppSecretOnly({
+          appSecretArn: this.appSecretArn,
+          kmsKeyArn: args.kmsKeyArn,
+          region: args.region,
+        }),
+      ],
+    };
 
     this.registerOutputs({
       appSecretArn: this.appSecretArn,

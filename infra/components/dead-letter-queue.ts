@@ -1,6 +1,7 @@
 import * as sqs from "@pulumi/aws/sqs";
 import * as pulumi from "@pulumi/pulumi";
 import { type ResourcePolicyStatement, resourcePolicyDocument } from "../lib/iam";
+import { eventRulesKeyGrant, type KeyServiceGrant } from "./encryption-key";
 
 export interface DeadLetterQueueArgs {
   /** Physical queue name. */
@@ -26,6 +27,14 @@ export class DeadLetterQueue extends pulumi.ComponentResource {
   readonly queueName: string;
   readonly arn: pulumi.Output<string>;
   readonly url: pulumi.Output<string>;
+
+  /**
+   * What the queue's key must allow for the EventBridge rules of `eventBridgeSourceArnPattern`:
+   * they write the events they could not deliver to the encrypted queue.
+   */
+  static eventRulesKeyGrant(ruleArnPattern: pulumi.Input<string>): KeyServiceGrant {
+    return eventRulesKeyGrant("EventBridgeWritesEncryptedDeadLetters", ruleArnPattern);
+  }
 
   constructor(name: string, args: DeadLetterQueueArgs, opts?: pulumi.ComponentResourceOptions) {
     super("huntaze:aws:DeadLetterQueue", name, {}, opts);

@@ -17,6 +17,51 @@ export interface KeyServiceGrant {
   condition?: ResourcePolicyStatement["Condition"];
 }
 
+/**
+ * The stack's EventBridge rules (`ruleArnPattern`, e.g. `arn:aws:events:<region>:<account>:rule/huntaze-api-prod-*`)
+ * may encrypt what they deliver to a target on the key. One statement per kind of target, each
+ * with its own `sid`, so the key policy says what each grant is for.
+ */
+export function eventRulesKeyGrant(
+  sid: string,
+  ruleArnPattern: pulumi.Input<string>,
+): KeyServiceGrant {
+  return {
+    sid,
+    service: "events.amazonaws.com",
+    actions: ["kms:Decrypt", "kms:GenerateDataKey"],
+    condition: { ArnLike: { "aws:SourceArn": ruleArnPattern } },
+  };
+}
+
+/**
+ * CloudWatch Logs encrypts the stack's log groups (function logs, API logs, the RDS postgresql
+ * export with statement text) with the key, and only this account's log groups in this region:
+ * without the grant, creating an encrypted group fails.
+ */
+export function logGroupsKeyGrant(where: {
+  region: string;
+  partition: string;
+  accountId: pulumi.Input<string>;
+}): KeyServiceGrant {
+  return {
+    sid: "CloudWatchLogsEncryptsLogGroups",
+    service: `logs.${where.region}.amazonaws.com`,
+    actions: [
+      "kms:Encrypt*",
+      "kms:Decrypt*",
+      "kms:ReEncrypt*",
+      "kms:GenerateDataKey*",
+      "kms:Describe*",
+    ],
+    condition: {
+      ArnLike: {
+        "kms:EncryptionContext:aws:logs:arn": pulumi.interpolate`arn:${where.partition}:logs:${where.region}:${where.accountId}:log-group:*`,
+      },
+    },
+  };
+}
+
 export interface EncryptionKeyArgs {
   /** What the key protects; shown in the KMS console. */
   description: string;
@@ -24,7 +69,11 @@ export interface EncryptionKeyArgs {
   aliasName: string;
   accountId: pulumi.Input<string>;
   partition: string;
-  /** AWS services allowed to use the key beyond the account's IAM principals. @default [] */
+  /**
+   * AWS services allowed to use the key beyond the account's IAM principals: each component that
+   * encrypts with the key on a service's behalf says what it needs (e.g.
+   * `Alerting.cloudWatchAlarmsKeyGrant()`, `logGroupsKeyGrant`). @default []
+   */
   serviceGrants?: KeyServiceGrant[];
   /**
    * Days KMS waits before deleting the key once scheduled (7–30): everything encrypted with it

@@ -41,6 +41,7 @@ export class Firewall extends pulumi.ComponentResource {
   readonly alarm: cloudwatch.MetricAlarm;
   readonly definitions: AlarmDefinition[];
   readonly alarmNames: string[];
+  readonly alarmArns: pulumi.Output<string>[];
 
   constructor(name: string, args: FirewallArgs, opts?: pulumi.ComponentResourceOptions) {
     super("huntaze:aws:Firewall", name, {}, opts);
@@ -84,6 +85,7 @@ export class Firewall extends pulumi.ComponentResource {
       alarmArgs(args.alarmTarget, definition),
       { parent, dependsOn: [this.webAcl] },
     );
+    this.alarmArns = [this.alarm.arn];
     this.registerOutputs({ webAclArn: this.webAcl.arn, logGroupName: this.logGroup.name });
 
     function visibility(metric: string): wafv2.WebAclArgs["visibilityConfig"] {

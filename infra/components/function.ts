@@ -6,6 +6,7 @@ import { isSecretName, secretValueKind } from "../../policies/src/lib/secret-nam
 import type { ApplicationLogLevel, SystemLogLevel } from "../config";
 import { type Bundle, type BundleOptions, bundleFunction } from "../lib/bundle";
 import { assumeRolePolicy, type PolicyStatement, rolePolicyDocument } from "../lib/iam";
+import type { FunctionAlarmsInput, InvocationPattern } from "./alarms";
 
 export interface LambdaFunctionArgs {
   /**
@@ -118,6 +119,18 @@ export class LambdaFunction extends pulumi.ComponentResource {
   readonly functionName: string;
   readonly arn: pulumi.Output<string>;
   readonly invokeArn: pulumi.Output<string>;
+
+  /**
+   * This function's alarms (error rate, duration p95, throttles) as `Alarms` takes them: named
+   * after `subject`, evaluated as its `invocation` pattern, created after the function.
+   */
+  alarmsInput(watch: {
+    subject: string;
+    invocation: InvocationPattern;
+    durationP95Ms: number;
+  }): FunctionAlarmsInput {
+    return { ...watch, functionName: this.functionName, resource: this.function };
+  }
 
   constructor(name: string, args: LambdaFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
     super("huntaze:aws:Function", name, {}, opts);

@@ -5,6 +5,8 @@ import type { ApplicationLogLevel, SystemLogLevel } from "../config";
 import { type BundleAsset, PROJECT_ROOT } from "../lib/bundle";
 import type { PolicyStatement } from "../lib/iam";
 import { MIGRATIONS_DIR, migrationAssets, migrationsChecksum } from "../lib/migrations";
+import type { FunctionAlarmsInput } from "./alarms";
+import { appSecretEnvironment } from "./db-secrets";
 import { LambdaFunction, type LambdaFunctionArgs } from "./function";
 
 /** The schema engine's wasm, shipped beside the bundle (handlers/lib/schema-engine.ts looks there). */
@@ -58,6 +60,9 @@ export interface MigrationsArgs {
   bundle?: LambdaFunctionArgs["bundle"];
 }
 
+/** A run nearing its timeout is about to fail: its duration alarm fires at this share of it. */
+const DURATION_ALARM_SHARE = 0.8;
+
 /** The migration function's answer (handlers/migrate.ts `MigrationReport`). */
 interface MigrationResult {
   applied?: unknown;
@@ -83,6 +88,12 @@ export class Migrations extends pulumi.ComponentResource {
   readonly checksum: string;
   /** Migrations applied by the last run (empty when the database was up to date). */
   readonly applied: pulumi.Output<string[]>;
+  /**
+   * The function's alarms: it runs once per deploy that changes the migrations, so it is
+   * evaluated as a scheduled function (one failure is the whole signal), its duration p95 at
+   * 80 % of its timeout.
+   */
+  readonly alarmsInput: FunctionAlarmsInput;
 
   constructor(name: string, args: MigrationsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("huntaze:aws:Migrations", name, {}, opts);
@@ -94,6 +105,11 @@ export class Migrations extends pulumi.ComponentResource {
     this.fn = createFunction();
     this.invocation = createInvocation(this.fn, this.checksum);
     this.applied = this.invocation.result.apply(parseApplied);
+    this.alarmsInput = this.fn.alarmsInput({
+      subject: "migrate",
+      invocation: "scheduled",
+      durationP95Ms: Math.round(args.timeoutSeconds * 1000 * DURATION_ALARM_SHARE),
+    });
 
     this.registerOutputs({ checksum: this.checksum, applied: this.applied });
 
@@ -155,7 +171,7 @@ export class Migrations extends pulumi.ComponentResource {
             DB_NAME: args.database.name,
             DB_APP_USERNAME: args.appUsername,
             MASTER_SECRET_ARN: args.masterSecretArn,
-            DB_SECRET_ARN: args.appSecretArn,
+            ...appSecretEnvironment(args.appSecretArn),
           },
           vpc: args.vpc,
           readSecretArns: [args.masterSecretArn, args.appSecretArn],

@@ -90,6 +90,12 @@ export interface NetworkArgs {
   pooler?: "none" | "rds-proxy";
 }
 
+/** A function's place in the VPC (`LambdaFunctionArgs.vpc`). */
+export interface FunctionVpc {
+  subnetIds: pulumi.Input<string>[];
+  securityGroupIds: pulumi.Input<string>[];
+}
+
 /** `10.40.0.0/16`, 4 more bits, index 1 → `10.40.16.0/20`. */
 export function subnetCidr(cidr: string, newBits: number, index: number): string {
   const [address = "", prefixText = ""] = cidr.split("/");
@@ -131,6 +137,21 @@ export class Network extends pulumi.ComponentResource {
   readonly databaseIngress: SecurityGroupIngressRule[];
   readonly endpointIngress: SecurityGroupIngressRule[];
   readonly endpoints: VpcEndpoint[];
+  /**
+   * Where a function with a direct path to PostgreSQL runs: the private subnets with
+   * `appSecurityGroup` (the migration function; the API and the worker without a proxy).
+   */
+  readonly directVpc: FunctionVpc;
+  /**
+   * Where the API and the worker run: with `pooler: rds-proxy`, `proxyClientSecurityGroup`
+   * (5432 to the proxy only); otherwise `directVpc`.
+   */
+  readonly clientVpc: FunctionVpc;
+  /**
+   * The endpoints and the ingress rules: a function in the VPC reaches PostgreSQL and the AWS
+   * APIs once these exist (a run on deploy waits for them).
+   */
+  readonly paths: pulumi.Resource[];
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("huntaze:aws:Network", name, {}, opts);
@@ -197,6 +218,11 @@ export class Network extends pulumi.ComponentResource {
     this.endpoints = this.endpointSecurityGroup
       ? createEndpointsIn(this.endpointSecurityGroup)
       : [];
+    this.directVpc = { subnetIds: this.subnetIds, securityGroupIds: [this.appSecurityGroup.id] };
+    this.clientVpc = this.proxyClientSecurityGroup
+      ? { subnetIds: this.subnetIds, securityGroupIds: [this.proxyClientSecurityGroup.id] }
+      : this.directVpc;
+    this.paths = [...this.endpoints, ...this.databaseIngress, ...this.endpointIngress];
 
     this.registerOutputs({
       vpcId: this.vpcId,

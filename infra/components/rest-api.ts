@@ -6,6 +6,12 @@ import * as lambda from "@pulumi/aws/lambda";
 import * as pulumi from "@pulumi/pulumi";
 import type { ApiExecutionLogLevel } from "../config";
 import { assumeRolePolicy, rolePolicyDocument } from "../lib/iam";
+import {
+  ACCESS_LOG_FORMAT,
+  FORBIDDEN_TEMPLATE,
+  PUBLIC_ROUTE,
+  UNAUTHORIZED_TEMPLATE,
+} from "../lib/rest-api-contract";
 
 export interface RestApiArgs {
   /** Physical API name: also the `ApiName` dimension of its metrics. */
@@ -68,56 +74,6 @@ export interface RestApiAuth {
    */
   cacheSeconds?: number;
 }
-
-/** The one route served without a token, and why (the policy pack lists the same exemption). */
-export const PUBLIC_ROUTE = {
-  method: "GET",
-  path: "health",
-  reason:
-    "load balancers and the deploy verification call it without credentials; it returns no tenant data",
-} as const;
-
-/** API Gateway's 403 after an authorizer's Deny: the function's body for the same case. */
-export const FORBIDDEN_TEMPLATE = JSON.stringify({
-  error: {
-    code: "FORBIDDEN",
-    message: "This login is not linked to a creator.",
-    requestId: "$context.requestId",
-  },
-});
-
-/** Every 401 API Gateway answers itself: the body and header of the function's own 401. */
-export const UNAUTHORIZED_TEMPLATE = JSON.stringify({
-  error: {
-    code: "UNAUTHORIZED",
-    message: "A valid bearer token is required.",
-    requestId: "$context.requestId",
-  },
-});
-
-/**
- * One JSON object per request. `$context.xrayTraceId` links a log line to its trace; no
- * headers, query strings or bodies (they may hold credentials or personal data).
- */
-export const ACCESS_LOG_FORMAT = JSON.stringify({
-  requestId: "$context.requestId",
-  extendedRequestId: "$context.extendedRequestId",
-  requestTime: "$context.requestTime",
-  httpMethod: "$context.httpMethod",
-  resourcePath: "$context.resourcePath",
-  path: "$context.path",
-  status: "$context.status",
-  protocol: "$context.protocol",
-  responseLength: "$context.responseLength",
-  responseLatency: "$context.responseLatency",
-  integrationLatency: "$context.integrationLatency",
-  integrationStatus: "$context.integrationStatus",
-  integrationError: "$context.integration.error",
-  errorMessage: "$context.error.message",
-  sourceIp: "$context.identity.sourceIp",
-  userAgent: "$context.identity.userAgent",
-  xrayTraceId: "$context.xrayTraceId",
-});
 
 /**
  * A REST API (not an HTTP API: only REST stages support X-Ray tracing and sampling rules)

@@ -25,19 +25,33 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { BuildOptions, Message, Metafile } from "esbuild";
+import {
+  cacheInputs,
+  inputsUnchanged,
+  type Manifest,
+  PROJECT_ROOT,
+  pruneOtherBuilds,
+  readManifest,
+  recordInputs,
+  sha256,
+  writeAtomic,
+} from "./bundle-cache";
+import { BundleError } from "./bundle-error";
+import {
+  QUERY_COMPILER_LOADER,
+  QUERY_COMPILER_WASM_FILE,
+  queryCompilerFile,
+  queryCompilerModules,
+} from "./bundle-query-compiler";
 
-export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
+export { cacheInputs, PROJECT_ROOT } from "./bundle-cache";
+export { BundleError } from "./bundle-error";
+export { QUERY_COMPILER_WASM_FILE } from "./bundle-query-compiler";
+
 export const DEFAULT_OUT_ROOT = path.join(PROJECT_ROOT, ".build", "lambda");
-/** The query compiler's name inside a bundle (query-compiler-wasm.ts reads it). */
-export const QUERY_COMPILER_WASM_FILE = "query_compiler_bg.wasm";
-/** What the Prisma client's base64 module is aliased to in a bundle. */
-const QUERY_COMPILER_LOADER = path.join(__dirname, "query-compiler-wasm.ts");
 
 /** Bumped when the options below or the manifest change in a way the options hash would not see. */
 const BUNDLER_REVISION = 4;
-
-/** npm's record of what is installed: it changes whenever npm changes `node_modules`. */
-const INSTALLED_TREE = "node_modules/.package-lock.json";
 
 export interface BundleOptions {
   /** Logical function name: names the cache entry and output directory (`api`, `worker`). */
@@ -96,34 +110,6 @@ export interface Bundle {
   metafile?: Metafile;
 }
 
-/** What identifies one input: its content hash, and the stat that lets us skip reading it. */
-interface InputRecord {
-  sha256: string;
-  size: number;
-  mtimeMs: number;
-}
-
-interface Manifest {
-  revision: number;
-  optionsHash: string;
-  inputs: Record<string, InputRecord>;
-  hash: string;
-  bytes: number;
-  files: Record<string, number>;
-}
-
-/** Bundling failed: the message says which entry and what to do. */
-export class BundleError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "BundleError";
-  }
-}
-
-function sha256(data: string | Uint8Array): string {
-  return createHash("sha256").update(data).digest("hex");
-}
-
 function buildOptions(
   entry: string,
   external: string[],
@@ -162,84 +148,6 @@ function archivePathOf(dir: string): string {
   return path.isAbsolute(rel) ? dir : rel.split(path.sep).join("/");
 }
 
-/**
- * The inputs the cache checks: the project's own files one by one, the project's dependencies
- * as the installed tree (when npm recorded it; other package managers keep per-file records).
- */
-export function cacheInputs(files: string[]): string[] {
-  const own = files.filter((f) => !f.startsWith("node_modules/"));
-  if (own.length === files.length || !fs.existsSync(path.join(PROJECT_ROOT, INSTALLED_TREE))) {
-    return files;
-  }
-  return [...own, INSTALLED_TREE];
-}
-
-function recordInputs(files: string[]): Record<string, InputRecord> | undefined {
-  const inputs: Record<string, InputRecord> = {};
-  for (const file of files) {
-    try {
-      const full = path.join(PROJECT_ROOT, file);
-      const stat = fs.statSync(full);
-      inputs[file] = {
-        sha256: sha256(fs.readFileSync(full)),
-        size: stat.size,
-        mtimeMs: stat.mtimeMs,
-      };
-    } catch {
-      return undefined;
-    }
-  }
-  return inputs;
-}
-
-/**
- * Whether every recorded input is unchanged: same size and mtime, or else same content (a
- * `git checkout` or a copy touches mtimes without changing bytes).
- */
-function inputsUnchanged(inputs: Record<string, InputRecord>): boolean {
-  for (const [file, record] of Object.entries(inputs)) {
-    const full = path.join(PROJECT_ROOT, file);
-    let stat: fs.Stats;
-    try {
-      stat = fs.statSync(full);
-    } catch {
-      return false;
-    }
-    if (stat.size !== record.size) return false;
-    if (stat.mtimeMs !== record.mtimeMs && sha256(fs.readFileSync(full)) !== record.sha256) {
-      return false;
-    }
-  }
-  return true;
-}
-
-function readManifest(file: string): Manifest | undefined {
-  try {
-    return JSON.parse(fs.readFileSync(file, "utf8")) as Manifest;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Removes this function's previous outputs: every handler edit publishes a new
- * content-addressed directory, and nothing reads the old ones once the manifest has moved on.
- */
-function pruneOtherBuilds(outRoot: string, name: string, keep: string): void {
-  const pattern = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-[0-9a-f]{16}$`);
-  for (const entry of fs.readdirSync(outRoot)) {
-    const full = path.join(outRoot, entry);
-    if (pattern.test(entry) && full !== keep) fs.rmSync(full, { recursive: true, force: true });
-  }
-}
-
-/** Writes through a temporary name so a concurrent run never reads half a file. */
-function writeAtomic(file: string, data: string | Uint8Array): void {
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, file);
-}
-
 function explain(entry: string, errors: Message[]): string {
   const relEntry = path.relative(PROJECT_ROOT, entry);
   const first = errors[0];
@@ -253,83 +161,6 @@ function explain(entry: string, errors: Message[]): string {
   const where = first?.location ? ` at ${first.location.file}:${first.location.line}` : "";
   const more = errors.length > 1 ? ` (+${errors.length - 1} more errors)` : "";
   return `bundling ${relEntry} failed${where}: ${text}${more}`;
-}
-
-/** Every wasm module starts with "\0asm". */
-const WASM_MAGIC = Buffer.from([0x00, 0x61, 0x73, 0x6d]);
-/**
- * The base64 module of every query compiler build and provider, e.g.
- * `query_compiler_small_bg.postgresql.wasm-base64.js` (and its `.mjs` twin).
- */
-const QUERY_COMPILER_MODULE = /^query_compiler_[a-z]+_bg\.[a-z]+\.wasm-base64\.m?js$/;
-
-/**
- * Import specifier → absolute file of each query compiler base64 module the installed
- * `@prisma/client` ships (the generated client imports them by specifier). Empty without Prisma.
- */
-function queryCompilerModules(): Map<string, string> {
-  const modules = new Map<string, string>();
-  let runtimeDir: string;
-  try {
-    const pkg = require.resolve("@prisma/client/package.json", { paths: [PROJECT_ROOT] });
-    runtimeDir = path.join(path.dirname(pkg), "runtime");
-  } catch {
-    return modules;
-  }
-  for (const file of fs.existsSync(runtimeDir) ? fs.readdirSync(runtimeDir).sort() : []) {
-    if (QUERY_COMPILER_MODULE.test(file)) {
-      modules.set(`@prisma/client/runtime/${file}`, path.join(runtimeDir, file));
-    }
-  }
-  return modules;
-}
-
-/** The wasm bytes of a base64 module (`const wasm = "<base64>"` then an export of it). */
-function decodeQueryCompiler(name: string, file: string): Uint8Array {
-  const text = fs.readFileSync(file, "utf8");
-  const match = /^const wasm = "([A-Za-z0-9+/]+={0,2})";?\s*$/m.exec(text);
-  const bytes = Buffer.from(match?.[1] ?? "", "base64");
-  if (!bytes.subarray(0, 4).equals(WASM_MAGIC)) {
-    throw new BundleError(
-      `bundling ${name} failed: ${path.relative(PROJECT_ROOT, file)} is not the \`const wasm = "<base64>"\` module this bundler knows how to ship as a file (a new @prisma/client layout?); set queryCompilerWasm: "inline" to bundle it as Prisma generates it`,
-    );
-  }
-  return new Uint8Array(bytes);
-}
-
-/**
- * The query compiler the bundle imported (through the alias), decoded: one file at most, since
- * the loader reads one name.
- */
-function queryCompilerFile(
-  name: string,
-  metafile: Metafile | undefined,
-  modules: Map<string, string>,
-): { source: string; contents: Uint8Array } | undefined {
-  const used = new Set<string>();
-  for (const input of Object.values(metafile?.inputs ?? {})) {
-    for (const imported of input.imports) {
-      if (
-        imported.original &&
-        modules.has(imported.original) &&
-        path.resolve(PROJECT_ROOT, imported.path) === QUERY_COMPILER_LOADER
-      ) {
-        used.add(imported.original);
-      }
-    }
-  }
-  let found: { source: string; contents: Uint8Array } | undefined;
-  for (const specifier of [...used].sort()) {
-    const source = modules.get(specifier) as string;
-    const contents = decodeQueryCompiler(name, source);
-    if (found && Buffer.compare(found.contents, contents) !== 0) {
-      throw new BundleError(
-        `bundling ${name} failed: it imports two different Prisma query compilers (${[...used].join(", ")}); one bundle can ship one ${QUERY_COMPILER_WASM_FILE}, so use one generated client per function or set queryCompilerWasm: "inline"`,
-      );
-    }
-    found ??= { source, contents };
-  }
-  return found;
 }
 
 /** Assets with their source relative to the project root (as cache inputs are recorded). */

@@ -101,12 +101,11 @@ export function parseConfig(source: ConfigSource): InfraConfig {
     );
   }
 
-  const result = stackConfigSchema.safeParse({
-    project,
-    stack: source.stack,
-    stackFile,
-    keys,
-  });
+  // One parse per process: zod's compiled fast path for objects would cost more than it saves.
+  const result = stackConfigSchema.safeParse(
+    { project, stack: source.stack, stackFile, keys },
+    { jitless: true },
+  );
   if (!result.success) {
     problems.unshift(
       ...formatIssues(result.error.issues, ["keys"], {

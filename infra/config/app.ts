@@ -9,7 +9,8 @@ import {
   numberIn,
   objectKey,
   oneOf,
-  requiredText,
+  optional,
+  required,
   stringList,
   text,
   whenClean,
@@ -35,6 +36,8 @@ export const LOG_RETENTION_DAYS = [
   30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 
+const EMAILS_EXPECTED =
+  'a non-empty list of e-mail addresses for alarm notifications, e.g. ["ops@huntaze.example"]';
 const RETENTION_EXPECTED = `one of ${LOG_RETENTION_DAYS.join(", ")} (CloudWatch Logs retention values, at least 30)`;
 
 /** Memory, timeout, reserved concurrency and the `Duration` p95 alarm of one function. */
@@ -65,7 +68,7 @@ function functionFields(
       defaults.reservedConcurrency,
     ),
     /** Threshold of the `Duration` p95 alarm, in milliseconds (below the timeout). */
-    durationP95Ms: z.optional(number({ min: 1, max: 900_000, expected: DURATION_EXPECTED })),
+    durationP95Ms: optional(number({ min: 1, max: 900_000, expected: DURATION_EXPECTED })),
   };
 }
 
@@ -145,19 +148,21 @@ const percent = (min: number) =>
 
 /** Keys of the API, the worker and their observability, in the order they are checked. */
 export const appKeys = {
-  "aws:region": requiredText(
-    { pattern: /^[a-z]{2}(-gov)?-[a-z]+-\d$/, expected: "an AWS region such as us-east-1" },
-    "the AWS region, e.g. `pulumi config set aws:region us-east-1`",
+  "aws:region": required(
+    text({ pattern: /^[a-z]{2}(-gov)?-[a-z]+-\d$/, expected: "an AWS region such as us-east-1" }),
+    "is required: the AWS region, e.g. `pulumi config set aws:region us-east-1`",
   ),
   /** `STAGE` for the handlers; defaults to the stack name when that is a stage. */
-  stage: z.optional(oneOf(STAGES)),
-  alertEmails: stringList({
-    pattern: /^[^@\s]+@[^@\s]+\.[^@\s]+$/,
-    expected:
-      'a non-empty list of e-mail addresses for alarm notifications, e.g. ["ops@huntaze.example"]',
-    json: true,
-    nonEmpty: true,
-  }),
+  stage: optional(oneOf(STAGES)),
+  alertEmails: required(
+    stringList({
+      pattern: /^[^@\s]+@[^@\s]+\.[^@\s]+$/,
+      expected: EMAILS_EXPECTED,
+      json: true,
+      nonEmpty: true,
+    }),
+    `must be ${EMAILS_EXPECTED}`,
+  ),
   logRetentionDays: withDefault(
     numberIn(
       { min: 30, max: 3653, integer: true, expected: RETENTION_EXPECTED },

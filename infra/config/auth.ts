@@ -3,7 +3,17 @@
  * (`huntaze-api:firewall`). Defaults are the production values; staging relaxes them only by
  * setting keys explicitly, and some may not be relaxed in prod at all (`prodOnlyRules`).
  */
-import { flag, number, objectKey, oneOf, stringList, text, whenClean, withDefault } from "./fields";
+import {
+  flag,
+  number,
+  objectKey,
+  oneOf,
+  optional,
+  stringList,
+  text,
+  whenClean,
+  withDefault,
+} from "./fields";
 import * as z from "./zod.bundle";
 
 export const MFA_MODES = ["ON", "OPTIONAL", "OFF"] as const;
@@ -11,7 +21,7 @@ export type MfaMode = (typeof MFA_MODES)[number];
 
 const authFields = {
   /** An existing Cognito user pool: API Gateway's Cognito authorizer verifies its tokens. */
-  userPoolArn: z.optional(
+  userPoolArn: optional(
     text({
       pattern:
         /^arn:aws[a-z-]*:cognito-idp:[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:userpool\/[\w-]+_[0-9a-zA-Z]+$/,
@@ -20,7 +30,7 @@ const authFields = {
     }),
   ),
   /** App clients of the existing pool whose ID tokens the API accepts (the `aud` claim). */
-  clientIds: z.optional(
+  clientIds: optional(
     stringList({
       pattern: /^[\w+]{1,128}$/,
       expected: "a list of the existing pool's app client ids whose tokens the API accepts",
@@ -31,18 +41,18 @@ const authFields = {
    * the stack deploys a Lambda `REQUEST` authorizer (handlers/authorizer.ts) that checks them
    * against the issuer's JWKS. Expected `iss`, e.g. `https://login.example.com/`.
    */
-  oidcIssuer: z.optional(
+  oidcIssuer: optional(
     text({
       pattern: /^https:\/\/[^\s#?]+$/,
       expected: "the issuer's https:// URL, exactly as its tokens' iss claim",
     }),
   ),
   /** Accepted `aud` values of the OIDC issuer's tokens. */
-  oidcAudience: z.optional(
+  oidcAudience: optional(
     stringList({ pattern: /^\S{1,256}$/, expected: "a list of the aud values the API accepts" }),
   ),
   /** The issuer's key set. @default `<issuer>/.well-known/jwks.json` */
-  oidcJwksUri: z.optional(
+  oidcJwksUri: optional(
     text({ pattern: /^https:\/\/[^\s#]+$/, expected: "the issuer's JWKS https:// URL" }),
   ),
   /** The claim naming the caller's creator, which users must not be able to write. */

@@ -18,8 +18,9 @@ import {
   numberIn,
   objectKey,
   oneOf,
+  optional,
   refined,
-  requiredText,
+  required,
   stringList,
   text,
   whenClean,
@@ -37,13 +38,13 @@ const CIDR_EXPECTED = "an IPv4 CIDR from /16 to /24 such as 10.40.0.0/16";
  */
 const network = objectKey(
   {
-    vpcId: z.optional(
+    vpcId: optional(
       text({
         pattern: /^vpc-[0-9a-f]{8,17}$/,
         expected: "a VPC id such as vpc-0a1b2c3d4e5f67890",
       }),
     ),
-    subnetIds: z.optional(
+    subnetIds: optional(
       stringList({
         pattern: /^subnet-[0-9a-f]{8,17}$/,
         expected:
@@ -152,12 +153,12 @@ const days = (max: number, why: string, fallback: number) =>
 
 const databaseFields = {
   /** RDS instance class, e.g. `db.t4g.medium` (required: it is a cost and capacity decision). */
-  instanceClass: requiredText(
-    { pattern: INSTANCE_CLASS, expected: "an RDS instance class such as db.t4g.medium" },
-    "the RDS instance class, e.g. db.t4g.medium — a cost and capacity decision with no default; set it with `pulumi config set --path database.instanceClass db.t4g.medium`",
+  instanceClass: required(
+    text({ pattern: INSTANCE_CLASS, expected: "an RDS instance class such as db.t4g.medium" }),
+    "is required: the RDS instance class, e.g. db.t4g.medium — a cost and capacity decision with no default; set it with `pulumi config set --path database.instanceClass db.t4g.medium`",
   ),
   /** Memory of the class in GiB, for a class the project's table does not know. */
-  memoryGiB: z.optional(
+  memoryGiB: optional(
     number({ min: 0.5, max: 4096, expected: "the instance class's memory in GiB, e.g. 16" }),
   ),
   allocatedStorageGb: withDefault(
@@ -165,7 +166,7 @@ const databaseFields = {
     20,
   ),
   /** Storage autoscaling ceiling; absent → autoscaling off. */
-  maxAllocatedStorageGb: z.optional(
+  maxAllocatedStorageGb: optional(
     number({
       min: 21,
       max: 65536,
@@ -191,7 +192,7 @@ const databaseFields = {
     60,
   ),
   /** `max_connections` written to the parameter group; absent → RDS's memory-based default. */
-  maxConnections: z.optional(
+  maxConnections: optional(
     number({
       min: 20,
       max: 5000,

@@ -5,23 +5,55 @@
  *
  * Every message is the part after the key, `must be <expected form>`: the formatter
  * (./format.ts) puts the key as users write it in front and the stack file after.
+ *
+ * Each field is ONE zod schema (a transform that checks, converts and fills the default), not
+ * zod's `pipe(coerce, number().check(min, max))` + `_default(…)`: zod builds six objects for
+ * that, and every preview constructs all ~130 fields once to parse once; the composed form made
+ * reading the config ~3× slower than the hand-written reader it replaces (see
+ * docs/CONFIGURATION.md, "How the config is read"). Objects, unknown keys, the rules across
+ * fields and the inferred types stay zod's.
  */
 import * as z from "./zod.bundle";
+
+/** A value's problem: the message after the key (`must be …`), returned instead of the value. */
+export class Problem {
+  constructor(readonly message: string) {}
+}
+
+/** Checks and converts a raw value that is present (not `undefined`). */
+export type Check<T> = (raw: unknown) => T | Problem;
 
 /** A raw value as a message shows it: strings quoted, like the stack file holds them. */
 export function describe(value: unknown): string {
   return typeof value === "string" ? JSON.stringify(value) : (JSON.stringify(value) ?? "undefined");
 }
 
+/** The zod schema of one field: `check` for a value, `absent` when the field is unset. */
+function field<T>(check: Check<T>, absent: () => T | Problem) {
+  return z.transform((raw: unknown, payload): T => {
+    const result = raw === undefined ? absent() : check(raw);
+    if (!(result instanceof Problem)) return result;
+    payload.issues.push({ code: "custom", message: result.message, input: raw });
+    return z.NEVER;
+  });
+}
+
+/** `fallback` when unset (the production value). */
+export function withDefault<T>(check: Check<T>, fallback: NoInfer<T>) {
+  return field(check, () => fallback);
+}
+
+/** `undefined` when unset. */
+export function optional<T>(check: Check<T>) {
+  return field<T | undefined>(check, () => undefined);
+}
+
+/** Must be set: `missing` is the message (`is required: …` saying what to set and how). */
+export function required<T>(check: Check<T>, missing: string) {
+  return field(check, () => new Problem(missing));
+}
+
 const NUMERIC = /^\s*-?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?\s*$/i;
-
-/** `"2048"` → 2048; anything else is left for the number schema to refuse. */
-const toNumber = (value: unknown): unknown =>
-  typeof value === "string" && NUMERIC.test(value) ? Number(value) : value;
-
-/** `"true"`/`"false"` → booleans; anything else is left for the boolean schema to refuse. */
-const toBoolean = (value: unknown): unknown =>
-  value === "true" ? true : value === "false" ? false : value;
 
 export interface NumberRule {
   min: number;
@@ -32,31 +64,34 @@ export interface NumberRule {
   expected?: string;
 }
 
-/** A number within `[min, max]`; given as a number or a numeric string. */
-export function number(rule: NumberRule) {
-  const error = `must be ${rule.expected ?? `${rule.integer ? "an integer" : "a number"} in [${rule.min}, ${rule.max}]`}`;
-  // Not `z.int()`: its failure aborts the enclosing checks too, and a rule across keys that
-  // does not read this value should still report.
-  const checks: z.core.$ZodCheck<number>[] = [
-    z.minimum(rule.min, { error }),
-    z.maximum(rule.max, { error }),
-  ];
-  if (rule.integer) checks.push(z.refine(Number.isInteger, { error }));
-  return z.pipe(z.transform(toNumber), z.number({ error }).check(...checks));
+/** A number within `[min, max]`; given as a number or a numeric string (`"2048"`). */
+export function number(rule: NumberRule): Check<number> {
+  const problem = new Problem(
+    `must be ${rule.expected ?? `${rule.integer ? "an integer" : "a number"} in [${rule.min}, ${rule.max}]`}`,
+  );
+  return (raw) => {
+    const n = typeof raw === "string" && NUMERIC.test(raw) ? Number(raw) : raw;
+    return typeof n === "number" &&
+      Number.isFinite(n) &&
+      n >= rule.min &&
+      n <= rule.max &&
+      (rule.integer !== true || Number.isInteger(n))
+      ? n
+      : problem;
+  };
 }
 
-/** `schema`, then `ok` on its valid value (so that a value is refused for one reason only). */
-export function refined<S extends z.ZodMiniType, O extends z.output<S> = z.output<S>>(
-  schema: S,
-  ok: (value: z.output<S>) => boolean,
-  message: (value: z.output<S>) => string,
-) {
-  return z.pipe(
-    schema,
-    z.custom<O>((value) => ok(value as z.output<S>), {
-      error: (issue) => message(issue.input as z.output<S>),
-    }),
-  );
+/** `check`, then `ok` on its valid value (so that a value is refused for one reason only). */
+export function refined<T, R extends T = T>(
+  check: Check<T>,
+  ok: (value: T) => boolean,
+  message: (value: T) => string,
+): Check<R> {
+  return (raw) => {
+    const value = check(raw);
+    if (value instanceof Problem) return value;
+    return ok(value) ? (value as R) : new Problem(message(value));
+  };
 }
 
 /** A number that must also be one of `allowed` (checked once it is within range). */
@@ -64,12 +99,8 @@ export function numberIn<const T extends readonly number[]>(
   rule: NumberRule,
   allowed: T,
   message: (value: number) => string,
-) {
-  return refined<ReturnType<typeof number>, T[number]>(
-    number(rule),
-    (value) => allowed.includes(value),
-    message,
-  );
+): Check<T[number]> {
+  return refined<number, T[number]>(number(rule), (n) => allowed.includes(n), message);
 }
 
 export interface TextRule {
@@ -79,35 +110,30 @@ export interface TextRule {
 }
 
 /** A string matching `pattern`. */
-export function text(rule: TextRule) {
-  const error = (issue: { input?: unknown }) =>
-    `must be ${rule.expected}, not ${describe(issue.input)}`;
-  return z.string({ error }).check(z.regex(rule.pattern, { error }));
-}
-
-/** A string that must be set: `missing` says what to set and how. */
-export function requiredText(rule: TextRule, missing: string) {
-  const error = (issue: { input?: unknown }) =>
-    issue.input === undefined
-      ? `is required: ${missing}`
-      : `must be ${rule.expected}, not ${describe(issue.input)}`;
-  return z.string({ error }).check(z.regex(rule.pattern, { error }));
+export function text(rule: TextRule): Check<string> {
+  return (raw) =>
+    typeof raw === "string" && rule.pattern.test(raw)
+      ? raw
+      : new Problem(`must be ${rule.expected}, not ${describe(raw)}`);
 }
 
 /** One of `values`; the message lists them. */
-export function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+export function oneOf<const T extends readonly string[]>(values: T): Check<T[number]> {
   const listed = values.map((v) => JSON.stringify(v)).join(", ");
-  return z.choice(values, {
-    error: (issue) => `must be one of ${listed}, not ${describe(issue.input)}`,
-  });
+  return (raw) =>
+    values.includes(raw as string)
+      ? (raw as T[number])
+      : new Problem(`must be one of ${listed}, not ${describe(raw)}`);
 }
 
 /** `true` or `false` (or those words as text). */
-export function flag() {
-  return z.pipe(
-    z.transform(toBoolean),
-    z.boolean({ error: (issue) => `must be true or false, not ${describe(issue.input)}` }),
-  );
+export function flag(): Check<boolean> {
+  return (raw) =>
+    raw === true || raw === "true"
+      ? true
+      : raw === false || raw === "false"
+        ? false
+        : new Problem(`must be true or false, not ${describe(raw)}`);
 }
 
 export interface ListRule {
@@ -121,17 +147,16 @@ export interface ListRule {
 }
 
 /** A list of strings each matching `pattern`. */
-export function stringList(rule: ListRule) {
-  return z.pipe(
-    z.transform((value: unknown) => (rule.json ? parseJson(value) : value)),
-    z.custom<string[]>(
-      (value) =>
-        Array.isArray(value) &&
-        (!rule.nonEmpty || value.length > 0) &&
-        value.every((v) => typeof v === "string" && rule.pattern.test(v)),
-      { error: `must be ${rule.expected}` },
-    ),
-  );
+export function stringList(rule: ListRule): Check<string[]> {
+  const problem = new Problem(`must be ${rule.expected}`);
+  return (raw) => {
+    const value = rule.json ? parseJson(raw) : raw;
+    return Array.isArray(value) &&
+      (rule.nonEmpty !== true || value.length > 0) &&
+      value.every((v) => typeof v === "string" && rule.pattern.test(v))
+      ? (value as string[])
+      : problem;
+  };
 }
 
 function parseJson(value: unknown): unknown {
@@ -143,9 +168,9 @@ function parseJson(value: unknown): unknown {
   }
 }
 
-/** Parsed JSON object with `null` fields dropped (a `null` field is an unset one). */
+/** Unset → `{}` (the fields' defaults apply); JSON text → its object, `null` fields dropped. */
 function parseObject(value: unknown): unknown {
-  const parsed = parseJson(value);
+  const parsed = value === undefined ? {} : parseJson(value);
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return parsed;
   return Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== null));
 }
@@ -172,32 +197,29 @@ export function objectKey<const S extends z.core.$ZodLooseShape>(
     error: (issue) => (issue.code === "unrecognized_keys" ? undefined : `must be ${expected}`),
   });
   // The rules go on the object itself: a pipe that failed skips whatever is attached after it.
-  const schema = z.prefault(z.pipe(z.transform(parseObject), fields.check(...rules)), {});
+  const schema = z.pipe(
+    z.transform(parseObject),
+    rules.length > 0 ? fields.check(...rules) : fields,
+  );
   fieldNames.set(schema, Object.keys(shape));
   return schema;
 }
 
-/** `fallback` when unset (the production value). */
-export const withDefault = z._default;
-
 /**
  * Runs a refinement only when the values it reads parsed cleanly (`"timeoutSeconds"`, or
- * `"database.instanceClass"` from the root), so that one wrong value is reported once, not again
- * by every rule that reads it. An unknown field elsewhere in the object does not count.
+ * `"keys.database.instanceClass"` from the root), so that one wrong value is reported once, not
+ * again by every rule that reads it. An unknown field elsewhere in the object does not count.
  */
 export function whenClean(...paths: string[]) {
   const deps = paths.map((p) => p.split("."));
-  const overlaps = (a: readonly PropertyKey[], b: readonly string[]) =>
-    a.slice(0, b.length).every((segment, i) => String(segment) === b[i]);
+  const within = (a: readonly PropertyKey[], b: readonly PropertyKey[]) =>
+    a.slice(0, b.length).every((segment, i) => String(segment) === String(b[i]));
   return {
     when: (payload: z.core.ParsePayload) =>
       !payload.issues.some(
         (issue) =>
           issue.code !== "unrecognized_keys" &&
-          deps.some(
-            (dep) =>
-              overlaps(issue.path ?? [], dep) || overlaps(dep, (issue.path ?? []).map(String)),
-          ),
+          deps.some((dep) => within(issue.path ?? [], dep) || within(dep, issue.path ?? [])),
       ),
   };
 }

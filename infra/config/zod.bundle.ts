@@ -7,18 +7,8 @@
 
 export type { core, output, ZodMiniObject, ZodMiniType } from "zod/mini";
 export {
-  _default,
-  boolean,
-  custom,
-  enum as choice,
-  maximum,
-  minimum,
-  number,
-  optional,
+  NEVER,
   pipe,
-  prefault,
-  refine,
-  regex,
   strictObject,
   string,
   superRefine,

@@ -1,6 +1,6 @@
 import * as cognito from "@pulumi/aws/cognito";
 import * as pulumi from "@pulumi/pulumi";
-import type { CreatedPoolSettings } from "../lib/auth-config";
+import type { CreatedPoolSettings } from "../config";
 
 export interface IdentityArgs {
   /** Physical pool name, e.g. `huntaze-api-prod`. */
@@ -24,7 +24,7 @@ const USER_WRITABLE_ATTRIBUTES = ["email", "name"];
  * Hardened by default: administrator-created users only, a long password with every character
  * class, TOTP MFA required, no user-existence hints, token revocation, deletion protection, and
  * a `custom:creator_id` attribute users cannot write. The stack's config relaxes these for
- * staging only (infra/lib/auth-config.ts).
+ * staging only (infra/config/auth.ts).
  */
 export class Identity extends pulumi.ComponentResource {
   readonly userPool: cognito.UserPool;

@@ -1,7 +1,7 @@
 /**
  * How many connections an RDS for PostgreSQL instance admits, and how many of them the
  * functions may use: the one estimate shared by the policy pack (`lambda-db-connection-budget`)
- * and the program's own config check (infra/config.ts `checkConnectionBudget`, through
+ * and the program's own config check (infra/config/schema.ts `connectionBudgetProblem`, through
  * infra/lib/rds.ts). It lives in the pack because the pack must load on its own.
  * Pure functions, no provider calls.
  */

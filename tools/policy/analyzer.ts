@@ -120,6 +120,31 @@ function toError(err: unknown): Error {
   return new Error(String(details ?? (err as { message?: unknown }).message ?? err));
 }
 
+/**
+ * An analysis without JavaScript stack traces, rerun with them when it fails.
+ *
+ * Why: the library reports a policy that does not apply by throwing an error (`notApplicable`),
+ * once per resource and policy that stands down, and a value unknown at preview the same way;
+ * capturing a stack trace for each is a few percent of the policy stage on large stacks and
+ * nobody reads them. A policy that crashes is reported with its stack trace (the library puts
+ * it in the message): the failed request is analyzed again with traces on, and that error is
+ * the one reported. Analyses are pure functions of the request and the configured pack.
+ */
+async function analysis<T>(handler: Handler, request: unknown): Promise<T> {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  let first: unknown;
+  try {
+    return await call<T>(handler, request);
+  } catch (err) {
+    first = err;
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+  await call<T>(handler, request);
+  throw first; // Failed only without stack traces: report that failure.
+}
+
 /** The library's analyzer, in this process, behind the same interface as a gRPC client. */
 export function loadInProcessAnalyzer(pack: PackDefinition): AnalyzerTransport {
   const service = loadAnalyzerService(pack);
@@ -131,8 +156,8 @@ export function loadInProcessAnalyzer(pack: PackDefinition): AnalyzerTransport {
     configure: async (request) => {
       await call(service.configure, request);
     },
-    analyze: (request) => call<AnalyzeResponse>(service.analyze, request),
-    analyzeStack: (request) => call<AnalyzeResponse>(service.analyzeStack, request),
+    analyze: (request) => analysis<AnalyzeResponse>(service.analyze, request),
+    analyzeStack: (request) => analysis<AnalyzeResponse>(service.analyzeStack, request),
     close: () => {},
   };
 }

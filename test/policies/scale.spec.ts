@@ -6,6 +6,7 @@
  * changes the report.
  */
 import * as assert from "node:assert/strict";
+import * as path from "node:path";
 import { Integration as RestApiIntegration } from "@pulumi/aws/apigateway/integration";
 import { RestApi } from "@pulumi/aws/apigateway/restApi";
 import { MetricAlarm } from "@pulumi/aws/cloudwatch/metricAlarm";
@@ -26,6 +27,15 @@ import { lambdaDbConnectionBudget } from "../../policies/src/capacity";
 import { rdsForceSsl } from "../../policies/src/database";
 import { alarmTopicCmk } from "../../policies/src/messaging";
 import { secretsmanagerSecretRotation } from "../../policies/src/secrets";
+import { evaluatePolicies, mandatoryViolations } from "../../tools/policy/evaluate";
+import {
+  FIXED_RESOURCES,
+  functionsFor,
+  RESOURCES_PER_FUNCTION,
+  SCALE_FUNCTIONS_ENV,
+} from "../../tools/policy/scale-program";
+import { runProgram } from "../../tools/preview/run-program";
+import { loadStackConfig } from "../../tools/preview/stack-config";
 import {
   createStackValidationArgs,
   type PolicyOutcome,
@@ -35,6 +45,7 @@ import {
   UNKNOWN,
 } from "./helpers";
 
+const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 const TOPIC = "arn:aws:sns:eu-west-1:123456789012:alerts";
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 /** The logical names of the resources the violations are about, in report order. */
@@ -316,5 +327,32 @@ describe("stack policies on many resources", () => {
         .filter((i) => i !== 1 && i !== 2)
         .map((i) => `fn-${i}`),
     );
+  });
+});
+
+describe("the generated scale program (tools/policy/scale-program.ts)", () => {
+  it("registers its resources per function, half linked through outputs, and passes the prod pack's mandatory policies", async () => {
+    const previous = process.env[SCALE_FUNCTIONS_ENV];
+    process.env[SCALE_FUNCTIONS_ENV] = "4";
+    try {
+      const stackConfig = loadStackConfig(PROJECT_ROOT, "prod");
+      const run = await runProgram({
+        programFile: path.join(PROJECT_ROOT, "tools", "policy", "scale-program.ts"),
+        stackConfig,
+      });
+      assert.equal(run.resources.length, FIXED_RESOURCES + 4 * RESOURCES_PER_FUNCTION);
+      assert.equal(functionsFor(run.resources.length), 4);
+      const alarmOf = (name: string) => run.resources.find((r) => r.name === name);
+      // Even functions' alarms are built from the function's name, odd ones' are literals.
+      assert.deepEqual(alarmOf("fn-0-errors")?.propertyDependencies.dimensions, [
+        run.resources.find((r) => r.name === "fn-0")?.urn,
+      ]);
+      assert.deepEqual(alarmOf("fn-1-errors")?.propertyDependencies.dimensions ?? [], []);
+      const evaluation = await evaluatePolicies(run, stackConfig);
+      assert.deepEqual(mandatoryViolations(evaluation), []);
+    } finally {
+      if (previous === undefined) delete process.env[SCALE_FUNCTIONS_ENV];
+      else process.env[SCALE_FUNCTIONS_ENV] = previous;
+    }
   });
 });

@@ -49,22 +49,6 @@ export function toEngineValue(value: unknown): unknown {
 
 const marshalled = new WeakMap<Struct, Struct>();
 
-/**
- * The Struct the analyzer receives: the same message, whose `toJavaScript()` decodes once.
- *
- * Why: `@pulumi/policy` decodes a resource's properties (`toJavaScript`, then its own copy into
- * the values policies read) for every policy it runs: each stack policy decodes every resource
- * of the stack, each resource policy of the type decodes the resource again. The library copies
- * what it decodes before any policy sees it and never writes to the decoded tree, so handing it
- * the tree decoded once is the same input, without re-walking the protobuf per policy. The
- * view is a prototype-linked object, so serializing it (the gRPC transport) sends the message.
- */
-function decodedOnce(struct: Struct): Struct {
-  const view = Object.create(struct) as Struct;
-  Object.defineProperty(view, "toJavaScript", { value: () => wireValueOf(struct) });
-  return view;
-}
-
 /** Whether marshalling would change the value: an internal `__` key or a resource reference. */
 function needsMarshalling(value: unknown): boolean {
   if (Array.isArray(value)) return value.some(needsMarshalling);
@@ -87,11 +71,9 @@ function engineStruct(struct: Struct | undefined): Struct {
   let result = marshalled.get(struct);
   if (!result) {
     const plain = wireValueOf(struct);
-    result = decodedOnce(
-      needsMarshalling(plain)
-        ? Struct.fromJavaScript(toEngineValue(plain) as Record<string, never>)
-        : struct,
-    );
+    result = needsMarshalling(plain)
+      ? Struct.fromJavaScript(toEngineValue(plain) as Record<string, never>)
+      : struct;
     marshalled.set(struct, result);
   }
   return result;

@@ -27,6 +27,7 @@ import {
 import { knownOrUndefined } from "./lib/known";
 import {
   ALARM_DIMENSION_PROPERTIES,
+  type AlarmLookup,
   alarmWatches,
   indexAlarmsBy,
   literalDimensionValues,
@@ -148,6 +149,43 @@ interface ApiIndex {
   invoking: Map<string, number[]>;
   /** Integrations whose URI was written in the program, with its known string value. */
   literalUris: Array<{ at: number; values: string[] }>;
+  /**
+   * What follows each `:function:` in the literal URIs, sorted, with the URI's position in
+   * `integrations`: a URI contains `:function:<name>` exactly when one of its tails starts
+   * with the name, and the tails starting with a name are one run of the sorted list.
+   */
+  functionTails: Array<{ tail: string; at: number }>;
+}
+
+const FUNCTION_MARK = ":function:";
+
+function functionTails(literalUris: ApiIndex["literalUris"]): ApiIndex["functionTails"] {
+  const tails: ApiIndex["functionTails"] = [];
+  for (const { at, values } of literalUris) {
+    for (const value of values) {
+      for (let from = value.indexOf(FUNCTION_MARK); from >= 0; ) {
+        tails.push({ tail: value.slice(from + FUNCTION_MARK.length), at });
+        from = value.indexOf(FUNCTION_MARK, from + 1);
+      }
+    }
+  }
+  return tails.sort((a, b) => (a.tail < b.tail ? -1 : a.tail > b.tail ? 1 : 0));
+}
+
+/** Positions of the literal URIs containing `:function:<name>` (see `functionTails`). */
+function literalUrisNaming(name: string, tails: ApiIndex["functionTails"]): number[] {
+  let low = 0;
+  let high = tails.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if ((tails[mid] as { tail: string }).tail < name) low = mid + 1;
+    else high = mid;
+  }
+  const at: number[] = [];
+  for (let i = low; i < tails.length && (tails[i] as { tail: string }).tail.startsWith(name); i++) {
+    at.push((tails[i] as { at: number }).at);
+  }
+  return at;
 }
 
 function indexApis(resources: PolicyResource[]): ApiIndex {
@@ -178,6 +216,7 @@ function indexApis(resources: PolicyResource[]): ApiIndex {
     stages: [...ofType(resources, RestApiStage), ...ofType(resources, HttpApiStage)],
     invoking,
     literalUris,
+    functionTails: functionTails(literalUris),
   };
 }
 
@@ -188,10 +227,10 @@ function indexApis(resources: PolicyResource[]): ApiIndex {
 function apisInvoking(fn: PolicyResource, index: ApiIndex): PolicyResource[] {
   const fnNames = nameOf(fn);
   const positions = [...(index.invoking.get(fn.urn) ?? [])];
-  for (const { at, values } of index.literalUris) {
-    if (values.some((value) => fnNames().some((n) => value.includes(`:function:${n}`)))) {
-      positions.push(at);
-    }
+  // The names are read only when some URI is a literal, as a scan of the literal URIs would.
+  if (index.literalUris.length > 0) {
+    const named = new Set(fnNames().flatMap((n) => literalUrisNaming(n, index.functionTails)));
+    positions.push(...named);
   }
   return positions
     .sort((a, b) => a - b)
@@ -416,14 +455,17 @@ export const rdsInstanceAlarms: StackValidationPolicy = {
     const alarms = ofType(args.resources, MetricAlarm);
     const instances = notExempt(ofType(args.resources, RdsInstance), rdsAlarmsSchema, args);
     if (instances.length === 0) args.notApplicable("no RDS instances");
+    // Per metric, the alarms on it indexed by the instance they watch.
+    const hasAlarmOn = new Map(
+      requiredMetrics.map((metric) => [
+        metric,
+        indexAlarmsBy(alarms, "DBInstanceIdentifier", (a) => alarmWatches(a, "AWS/RDS", [metric])),
+      ]),
+    );
     for (const db of instances) {
+      const identities = nameOf(db, "identifier");
       const missing = requiredMetrics.filter(
-        (metric) =>
-          !alarms.some(
-            (a) =>
-              alarmWatches(a, "AWS/RDS", [metric]) &&
-              alarmRefersTo(a, db, "DBInstanceIdentifier", nameOf(db, "identifier")),
-          ),
+        (metric) => !(hasAlarmOn.get(metric) as AlarmLookup)(db, identities),
       );
       if (missing.length > 0) {
         report(

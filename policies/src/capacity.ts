@@ -17,7 +17,7 @@ import {
   proxyConnectionLimit,
   RESERVED_CONNECTIONS,
 } from "./lib/rds-capacity";
-import { dependenciesVia, label, ofType, referencedVia } from "./lib/stack";
+import { dependenciesVia, indexReferences, label, ofType, referencedVia } from "./lib/stack";
 
 export interface ConnectionBudgetConfig extends ExemptionConfig {
   connectionsPerRuntime: number;
@@ -138,14 +138,35 @@ export const lambdaDbConnectionBudget: StackValidationPolicy = {
         ),
       ]),
     );
+    // Functions by security group, in stack order: who reaches a group is a lookup, not a scan.
+    const functionsInGroup = new Map<string, number[]>();
+    functions.forEach((fn, at) => {
+      for (const g of new Set(fnGroups.get(fn.urn) ?? [])) {
+        functionsInGroup.set(g, [...(functionsInGroup.get(g) ?? []), at]);
+      }
+    });
+    /** The functions in a group the given groups admit, in stack order. */
     const reaching = (groups: string[]): PolicyResource[] => {
       const admitted = new Set(groups.flatMap((g) => [...(sources.get(g) ?? [])]));
-      return functions.filter((fn) => (fnGroups.get(fn.urn) ?? []).some((g) => admitted.has(g)));
+      const at = new Set([...admitted].flatMap((g) => functionsInGroup.get(g) ?? []));
+      return [...at].sort((a, b) => a - b).map((i) => functions[i] as PolicyResource);
     };
-    const parameterGroups = ofType(args.resources, ParameterGroup);
+    const parameterGroupsOf = indexReferences(ofType(args.resources, ParameterGroup), (group) => [
+      group.props.name,
+    ]);
     const proxies = ofType(args.resources, RdsProxy);
-    const targets = ofType(args.resources, ProxyTarget);
-    const targetGroups = ofType(args.resources, ProxyDefaultTargetGroup);
+    // Proxy targets and default target groups by the proxy they name (dbProxyName), in order.
+    const byProxy = (resources: PolicyResource[]): Map<string, PolicyResource[]> => {
+      const index = new Map<string, PolicyResource[]>();
+      for (const r of resources) {
+        for (const urn of new Set(dependenciesVia(r, ["dbProxyName"]).map((d) => d.urn))) {
+          index.set(urn, [...(index.get(urn) ?? []), r]);
+        }
+      }
+      return index;
+    };
+    const targetsOf = byProxy(ofType(args.resources, ProxyTarget));
+    const targetGroupsOf = byProxy(ofType(args.resources, ProxyDefaultTargetGroup));
     const unbounded = new Set<string>();
 
     const demandOf = (fns: PolicyResource[], where: string): Demand[] =>
@@ -176,9 +197,8 @@ export const lambdaDbConnectionBudget: StackValidationPolicy = {
       const dbGroups = groupKeys(db, "vpcSecurityGroupIds", () => db.props.vpcSecurityGroupIds);
       const direct = reaching(dbGroups);
       const fronting = proxies.filter((proxy) =>
-        targets.some(
+        (targetsOf.get(proxy.urn) ?? []).some(
           (t) =>
-            dependenciesVia(t, ["dbProxyName"]).some((d) => d.urn === proxy.urn) &&
             referencedVia(
               t,
               ["dbInstanceIdentifier"],
@@ -189,20 +209,17 @@ export const lambdaDbConnectionBudget: StackValidationPolicy = {
             ).length > 0,
         ),
       );
+      const directly = new Set(direct);
       const viaProxy = fronting.map((proxy) => ({
         proxy,
         fns: reaching(
           groupKeys(proxy, "vpcSecurityGroupIds", () => proxy.props.vpcSecurityGroupIds),
-        ).filter((fn) => !direct.includes(fn)),
+        ).filter((fn) => !directly.has(fn)),
       }));
       if (direct.length === 0 && viaProxy.every((p) => p.fns.length === 0)) continue;
 
-      const parameterGroup = referencedVia(
-        db,
-        ["parameterGroupName"],
-        parameterGroups,
-        () => [db.props.parameterGroupName].filter((v): v is string => typeof v === "string"),
-        (v, c) => c.props.name === v,
+      const parameterGroup = parameterGroupsOf(db, ["parameterGroupName"], () =>
+        [db.props.parameterGroupName].filter((v): v is string => typeof v === "string"),
       )[0];
       const parameter = (
         (parameterGroup?.props.parameters ?? []) as Array<{ name?: string; value?: string }>
@@ -224,9 +241,7 @@ export const lambdaDbConnectionBudget: StackValidationPolicy = {
       const directDemand = demandOf(direct, dbLabel);
       let proxyShare = 0;
       for (const { proxy, fns } of viaProxy) {
-        const group = targetGroups.find((g) =>
-          dependenciesVia(g, ["dbProxyName"]).some((d) => d.urn === proxy.urn),
-        );
+        const group = targetGroupsOf.get(proxy.urn)?.[0];
         const percent =
           (group?.props.connectionPoolConfig as { maxConnectionsPercent?: number } | undefined)
             ?.maxConnectionsPercent ?? 100;

@@ -14,7 +14,7 @@ import {
   validateUnlessExempt,
 } from "./lib/config";
 import { readKnown } from "./lib/known";
-import { label, ofType, referencedVia } from "./lib/stack";
+import { indexReferences, label, ofType, type ReferenceLookup } from "./lib/stack";
 
 // ---------------------------------------------------------------------------------------------
 
@@ -145,13 +145,9 @@ const forceSslSchema = schema({});
 /** RDS for PostgreSQL turned `rds.force_ssl` on by default from major version 15. */
 const FORCE_SSL_DEFAULT_FROM_MAJOR = 15;
 
-function forceSslProblem(db: PolicyResource, groups: PolicyResource[]): string | undefined {
-  const named = referencedVia(
-    db,
-    ["parameterGroupName"],
-    groups,
-    () => [db.props.parameterGroupName].filter((v): v is string => typeof v === "string"),
-    (value, group) => value === group.props.name,
+function forceSslProblem(db: PolicyResource, groupsOf: ReferenceLookup): string | undefined {
+  const named = groupsOf(db, ["parameterGroupName"], () =>
+    [db.props.parameterGroupName].filter((v): v is string => typeof v === "string"),
   );
   const group = named[0];
   if (group === undefined) {
@@ -181,14 +177,16 @@ export const rdsForceSsl: StackValidationPolicy = {
     "PostgreSQL RDS instances must refuse unencrypted connections (rds.force_ssl = 1, the default from PostgreSQL 15), checked in their parameter group (mirrors Checkov CKV2_AWS_69 and AWS Config rds-postgres-instance-encrypted-in-transit).",
   configSchema: forceSslSchema,
   validateStack: (args, report) => {
-    const groups = ofType(args.resources, ParameterGroup);
+    const groupsOf = indexReferences(ofType(args.resources, ParameterGroup), (group) => [
+      group.props.name,
+    ]);
     const instances = ofType(args.resources, RdsInstance).filter((db) =>
       String(db.props.engine ?? "").startsWith("postgres"),
     );
     const judged = notExempt(instances, forceSslSchema, args);
     if (judged.length === 0) args.notApplicable("no PostgreSQL RDS instances");
     for (const db of judged) {
-      const problem = forceSslProblem(db, groups);
+      const problem = forceSslProblem(db, groupsOf);
       if (problem) report(`${label("RDS instance", db)} ${problem}.`, db.urn);
     }
   },

@@ -17,24 +17,23 @@ import {
   validateUnlessExempt,
 } from "./lib/config";
 import { outputOrAwsDefault, readKnown } from "./lib/known";
-import { dependenciesVia, label, ofType, referencedVia } from "./lib/stack";
+import { dependenciesVia, indexReferences, label, ofType } from "./lib/stack";
 
 const ALARM_ACTION_PROPERTIES = ["alarmActions", "okActions", "insufficientDataActions"];
 
 /** SNS topics that some alarm in the stack notifies. */
 export function alarmTopics(resources: PolicyResource[]): PolicyResource[] {
-  const topics = ofType(resources, Topic);
+  // A literal action ARN names its topic in its last segment.
+  const topicsOf = indexReferences(
+    ofType(resources, Topic),
+    (topic) => [topic.props.name],
+    lastArnSegment,
+  );
   const targets = new Map<string, PolicyResource>();
   for (const alarm of ofType(resources, MetricAlarm)) {
     const literal = () =>
       ALARM_ACTION_PROPERTIES.flatMap((p) => (alarm.props[p] as string[] | undefined) ?? []);
-    for (const t of referencedVia(
-      alarm,
-      ALARM_ACTION_PROPERTIES,
-      topics,
-      literal,
-      (arn, topic) => lastArnSegment(arn) === topic.props.name,
-    )) {
+    for (const t of topicsOf(alarm, ALARM_ACTION_PROPERTIES, literal)) {
       targets.set(t.urn, t);
     }
   }

@@ -17,7 +17,7 @@ import {
 } from "./lib/config";
 import { knownOrUndefined, outputOrAwsDefault, readKnown, UNKNOWN_AT_PREVIEW } from "./lib/known";
 import { isSecretName, secretValueKind } from "./lib/secret-names";
-import { dependenciesVia, label, ofType, referencedVia } from "./lib/stack";
+import { dependenciesVia, indexReferences, label, ofType } from "./lib/stack";
 
 /** What is wrong with a key reference; a reference unknown at preview is a key this deploy creates. */
 function keyProblem(keyId: unknown, awsKey: string): string | undefined {
@@ -149,18 +149,16 @@ export const secretsmanagerSecretRotation: StackValidationPolicy = {
       }
     }
 
+    // A secret's ARN ends in 6 characters AWS picks on create: no literal written before the
+    // secret exists can be it, so an unknown ARN (or name) matches nothing.
+    const secretsOf = indexReferences(secrets, (secret) => [
+      knownOrUndefined(() => secret.props.name),
+      knownOrUndefined(() => secret.props.arn),
+    ]);
     const rotated = new Set(
       rotations.flatMap((rotation) =>
-        referencedVia(
-          rotation,
-          ["secretId"],
-          secrets,
-          () => [rotation.props.secretId].filter((v): v is string => typeof v === "string"),
-          // A secret's ARN ends in 6 characters AWS picks on create: no literal written before
-          // the secret exists can be it, so an unknown ARN matches nothing.
-          (value, secret) =>
-            value === knownOrUndefined(() => secret.props.name) ||
-            value === knownOrUndefined(() => secret.props.arn),
+        secretsOf(rotation, ["secretId"], () =>
+          [rotation.props.secretId].filter((v): v is string => typeof v === "string"),
         ).map((s) => s.urn),
       ),
     );

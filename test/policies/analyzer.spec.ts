@@ -103,6 +103,34 @@ describe("the offline evaluator drives @pulumi/policy's analyzer like the engine
     );
   });
 
+  it("reports a policy that crashes with its stack trace, though analyses run without traces", async () => {
+    const pack = projectPack();
+    const limit = Error.stackTraceLimit;
+    const crashing = {
+      name: "crashing-policy",
+      description: "Reads a property of nothing.",
+      enforcementLevel: "mandatory" as const,
+      validateStack: () => {
+        const nothing = undefined as unknown as { props: Record<string, unknown> };
+        return nothing.props.name;
+      },
+    };
+    const transport = loadInProcessAnalyzer({
+      ...pack,
+      args: { ...pack.args, policies: [crashing] },
+    });
+    const requests = buildEngineRequests(programRun([]), stackConfig);
+    await transport.configureStack(requests.configureStack);
+    await assert.rejects(transport.analyzeStack(requests.stack), (err: Error) => {
+      assert.match(err.message, /crashing-policy/);
+      assert.match(err.message, /TypeError: Cannot read properties of undefined/);
+      // The frame of the policy that crashed, which a trace-less analysis has not.
+      assert.match(err.message, /^\s+at .*analyzer\.spec\.ts/m);
+      return true;
+    });
+    assert.equal(Error.stackTraceLimit, limit);
+  });
+
   it("gives every evaluation its own analyzer state", async () => {
     const run = programRun([captured(secretType, "app-secret", { name: "s" })]);
     const fs = await import("node:fs");

@@ -11,7 +11,9 @@ import type {
   ConfigureAnalyzerRequest,
 } from "@pulumi/pulumi/proto/analyzer_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import type { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { ToolError } from "../lib/errors";
+import { wireValueOf } from "../preview/run-program";
 
 /**
  * The Analyzer RPCs the engine calls, one method per RPC. Two implementations: the library's
@@ -120,6 +122,134 @@ function toError(err: unknown): Error {
   return new Error(String(details ?? (err as { message?: unknown }).message ?? err));
 }
 
+/**
+ * An analysis without JavaScript stack traces, rerun with them when it fails.
+ *
+ * Why: the library reports a policy that does not apply by throwing an error (`notApplicable`),
+ * once per resource and policy that stands down, and a value unknown at preview the same way;
+ * capturing a stack trace for each is a few percent of the policy stage on large stacks and
+ * nobody reads them. A policy that crashes is reported with its stack trace (the library puts
+ * it in the message): the failed request is analyzed again with traces on, and that error is
+ * the one reported. Analyses are pure functions of the request and the configured pack.
+ */
+async function analysis<T>(handler: Handler, request: unknown): Promise<T> {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  let first: unknown;
+  try {
+    return await call<T>(handler, request);
+  } catch (err) {
+    first = err;
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+  await call<T>(handler, request);
+  throw first; // Failed only without stack traces: report that failure.
+}
+
+/**
+ * A stand-in for `message` with the getters of `getters` it has, each reading the message once,
+ * the result passed through `wrap` when it names the getter.
+ *
+ * Why: the library reads every resource of an `AnalyzeStack` request through its protobuf
+ * getters once per stack policy (about twenty getters a resource, and a fresh wrapper per
+ * property dependency), which the in-process driver can answer from values read once. The
+ * values are the ones the getters return (repeated fields are the message's own arrays either
+ * way); over gRPC, and under the CLI, the library reads the decoded message itself. Plain
+ * objects of one shape, not objects inheriting from each message: V8 keeps calls on them fast.
+ */
+function readOnce<T extends object>(
+  message: T,
+  getters: readonly string[],
+  wrap: Record<string, (value: unknown) => unknown> = {},
+): T {
+  const view: Record<string, () => unknown> = {};
+  const source = message as unknown as Record<string, unknown>;
+  for (const getter of getters) {
+    const read = source[getter];
+    if (typeof read !== "function") continue;
+    const raw = read.call(message);
+    const value = wrap[getter] && raw ? wrap[getter](raw) : raw;
+    view[getter] = () => value;
+  }
+  return view as unknown as T;
+}
+
+const OPTION_GETTERS = [
+  "getProtect",
+  "getIgnorechangesList",
+  "getAliasesList",
+  "getCustomtimeouts",
+  "getAdditionalsecretoutputsList",
+  "getDeletebeforereplacedefined",
+  "getDeletebeforereplace",
+  "getParent",
+] as const;
+
+const RESOURCE_GETTERS = [
+  "getType",
+  "getUrn",
+  "getName",
+  "getProperties",
+  "getOptions",
+  "getProvider",
+  "getParent",
+  "getDependenciesList",
+  "getPropertydependenciesMap",
+] as const;
+
+/** What the library reads of a Struct. */
+interface Decodable {
+  toJavaScript(): unknown;
+}
+
+const decodedStructs = new WeakMap<Struct, Decodable>();
+
+/**
+ * A resource's properties whose `toJavaScript()` decodes once per Struct.
+ *
+ * Why: `@pulumi/policy` decodes a resource's properties (`toJavaScript`, then its own copy into
+ * the values policies read) for every policy it runs: each stack policy decodes every resource,
+ * each resource policy of the type decodes it again. The library copies what it decodes before
+ * any policy sees it and never writes to the decoded tree, so handing it the tree decoded once
+ * is the same input without re-walking the protobuf per policy.
+ */
+function decodedOnce(struct: Struct): Decodable {
+  const cached = decodedStructs.get(struct);
+  if (cached) return cached;
+  const value = wireValueOf(struct);
+  const decoded: Decodable = { toJavaScript: () => value };
+  decodedStructs.set(struct, decoded);
+  return decoded;
+}
+
+/** A resource of an `Analyze` or `AnalyzeStack` request, its getters read once (`readOnce`). */
+function resourceView<T extends object>(resource: T): T {
+  return readOnce(resource, RESOURCE_GETTERS, {
+    getProperties: (struct) => decodedOnce(struct as Struct),
+    getOptions: (options) =>
+      readOnce(options as object, OPTION_GETTERS, {
+        getCustomtimeouts: (t) => readOnce(t as object, ["getCreate", "getUpdate", "getDelete"]),
+      }),
+    getProvider: (provider) =>
+      readOnce(provider as object, ["getType", "getUrn", "getName", "getProperties"], {
+        getProperties: (struct) => decodedOnce(struct as Struct),
+      }),
+    getPropertydependenciesMap: (map) => {
+      const entries = Array.from(
+        (map as { entries(): Iterable<[string, { getUrnsList(): string[] }]> }).entries(),
+        ([key, deps]) => [key, readOnce(deps, ["getUrnsList"])] as const,
+      );
+      return { entries: () => entries };
+    },
+  });
+}
+
+function stackRequestView(request: AnalyzeStackRequest): AnalyzeStackRequest {
+  const resources = request.getResourcesList().map(resourceView);
+  return { getResourcesList: () => resources } as unknown as AnalyzeStackRequest;
+}
+
 /** The library's analyzer, in this process, behind the same interface as a gRPC client. */
 export function loadInProcessAnalyzer(pack: PackDefinition): AnalyzerTransport {
   const service = loadAnalyzerService(pack);
@@ -131,8 +261,9 @@ export function loadInProcessAnalyzer(pack: PackDefinition): AnalyzerTransport {
     configure: async (request) => {
       await call(service.configure, request);
     },
-    analyze: (request) => call<AnalyzeResponse>(service.analyze, request),
-    analyzeStack: (request) => call<AnalyzeResponse>(service.analyzeStack, request),
+    analyze: (request) => analysis<AnalyzeResponse>(service.analyze, resourceView(request)),
+    analyzeStack: (request) =>
+      analysis<AnalyzeResponse>(service.analyzeStack, stackRequestView(request)),
     close: () => {},
   };
 }

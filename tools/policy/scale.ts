@@ -8,12 +8,11 @@
  * exercised.
  */
 import * as path from "node:path";
-import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import type { CapturedResource, ProgramRun } from "../preview/run-program";
+import { capturedResource, withPropertyDependencies } from "./captured";
 
 const PROJECT = "huntaze-api";
 const STACK = "scale";
-const STACK_URN = `urn:pulumi:${STACK}::${PROJECT}::pulumi:pulumi:Stack::${PROJECT}-${STACK}`;
 
 export const scaleStackConfig = {
   project: PROJECT,
@@ -22,39 +21,15 @@ export const scaleStackConfig = {
   secretKeys: [],
 };
 
+const AT = { project: PROJECT, stack: STACK };
+
 function resource(
   type: string,
   name: string,
   inputs: Record<string, unknown>,
   propertyDependencies: Record<string, string[]> = {},
 ): CapturedResource {
-  const struct = Struct.fromJavaScript(inputs as Record<string, never>);
-  const stack = type === "pulumi:pulumi:Stack";
-  return {
-    urn: stack ? STACK_URN : `urn:pulumi:${STACK}::${PROJECT}::${type}::${name}`,
-    type,
-    name,
-    custom: !stack,
-    id: `${name}-id`,
-    parent: stack ? "" : STACK_URN,
-    dependencies: [...new Set(Object.values(propertyDependencies).flat())],
-    propertyDependencies,
-    provider: "",
-    options: {
-      protect: false,
-      retainOnDelete: false,
-      deleteBeforeReplace: false,
-      ignoreChanges: [],
-      replaceOnChanges: [],
-      additionalSecretOutputs: [],
-      aliases: [],
-      deletedWith: "",
-    },
-    inputs,
-    outputs: inputs,
-    inputsStruct: struct,
-    outputsStruct: struct,
-  };
+  return capturedResource(AT, type, name, inputs, withPropertyDependencies(propertyDependencies));
 }
 
 /** Resources per function in `scaledRun`. */

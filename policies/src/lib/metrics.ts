@@ -66,14 +66,28 @@ export type AlarmLookup = (target: PolicyResource, identities: () => string[]) =
  * that depends on the target, has a literal value, or cannot be read at preview comes first;
  * `identities` is read only once a literal value has to be compared, and a dimension unknown at
  * preview throws where the scan would have reached it.
+ *
+ * With `watches`, only the alarms it accepts are indexed, as a scan testing `watches(alarm)`
+ * before the dimensions would: an alarm whose metric cannot be read at preview throws where the
+ * scan would have reached it.
  */
-export function indexAlarmsBy(alarms: PolicyResource[], dimension: string): AlarmLookup {
+export function indexAlarmsBy(
+  alarms: PolicyResource[],
+  dimension: string,
+  watches?: (alarm: PolicyResource) => boolean,
+): AlarmLookup {
   const firstByDependency = new Map<string, number>();
   const firstByValue = new Map<string, number>();
   let firstLiteral = Number.POSITIVE_INFINITY;
   let firstUnreadable = Number.POSITIVE_INFINITY;
   let unreadable: unknown;
   alarms.forEach((alarm, i) => {
+    try {
+      if (watches && !watches(alarm)) return;
+    } catch (err) {
+      if (i < firstUnreadable) [firstUnreadable, unreadable] = [i, err];
+      return;
+    }
     for (const d of dependenciesVia(alarm, ALARM_DIMENSION_PROPERTIES)) {
       if (!firstByDependency.has(d.urn)) firstByDependency.set(d.urn, i);
     }

@@ -66,3 +66,56 @@ export function referencedVia(
   if (values.length === 0) return [];
   return candidates.filter((c) => values.some((v) => matches(v, c)));
 }
+
+/** `referencedVia` against a fixed list of candidates, indexed once (see `indexReferences`). */
+export type ReferenceLookup = (
+  r: PolicyResource,
+  properties: string[],
+  literalValues: () => string[],
+) => PolicyResource[];
+
+/**
+ * `referencedVia(r, properties, candidates, literalValues, matches)` for many `r`, with the
+ * candidates indexed once instead of scanned per resource: by URN for dependencies, and by the
+ * identities `keysOf(candidate)` a literal value is compared with (`keyOf(value)`, e.g. the last
+ * segment of an ARN). It decides exactly as the scan: candidates in their order, and when a
+ * literal has to be compared and some candidate's identity cannot be read at preview, the
+ * first such candidate's error is thrown, as the scan throws on reaching it.
+ */
+export function indexReferences(
+  candidates: PolicyResource[],
+  keysOf: (candidate: PolicyResource) => unknown[],
+  keyOf: (value: string) => unknown = (value) => value,
+): ReferenceLookup {
+  const position = new Map(candidates.map((c, at) => [c.urn, at]));
+  let byKey: Map<unknown, number[]> | undefined;
+  let unreadable: { error: unknown } | undefined;
+  const keyIndex = (): Map<unknown, number[]> => {
+    if (byKey) return byKey;
+    byKey = new Map();
+    candidates.forEach((c, at) => {
+      let keys: unknown[];
+      try {
+        keys = keysOf(c);
+      } catch (error) {
+        unreadable ??= { error };
+        return;
+      }
+      for (const key of new Set(keys)) byKey?.set(key, [...(byKey.get(key) ?? []), at]);
+    });
+    return byKey;
+  };
+  const inOrder = (at: Iterable<number>): PolicyResource[] =>
+    [...new Set(at)].sort((a, b) => a - b).map((i) => candidates[i] as PolicyResource);
+  return (r, properties, literalValues) => {
+    const deps = dependenciesVia(r, properties);
+    if (deps.length > 0) {
+      return inOrder(deps.flatMap((d) => position.get(d.urn) ?? []));
+    }
+    const values = knownOrUndefined(literalValues) ?? [];
+    if (values.length === 0 || candidates.length === 0) return [];
+    const index = keyIndex();
+    if (unreadable) throw unreadable.error;
+    return inOrder(values.flatMap((v) => index.get(keyOf(v)) ?? []));
+  };
+}

@@ -26,6 +26,15 @@ function load(cacheDir: string, entry: string, env: Record<string, string> = {})
   return JSON.parse(result.stdout) as Loaded;
 }
 
+/** The files the cache in `cacheDir` holds code for (its header: a length, then JSON). */
+function cachedFiles(cacheDir: string): string[] {
+  const [file, ...others] = fs.readdirSync(cacheDir);
+  assert.deepEqual(others, []);
+  const data = fs.readFileSync(path.join(cacheDir, file!));
+  const header = JSON.parse(data.toString("utf8", 4, 4 + data.readUInt32LE(0))) as object;
+  return Object.keys(header).sort();
+}
+
 describe("compile cache (tools/bin/compile-cache.js)", function () {
   this.timeout(30_000);
 
@@ -44,6 +53,21 @@ describe("compile cache (tools/bin/compile-cache.js)", function () {
     assert.equal(fs.readdirSync(cacheDir).length, 1);
     const second = load(cacheDir, entry);
     assert.deepEqual(second, { stats: { fromCache: 2, compiled: 0, byNode: 0 }, value: 42 });
+  });
+
+  it("drops the entries of files that are gone when it next writes", () => {
+    const { dir, cacheDir, entry } = fixture();
+    const other = path.join(dir, "other.js");
+    fs.writeFileSync(other, "exports.value = 1;\n");
+    load(cacheDir, other);
+    load(cacheDir, entry);
+    assert.deepEqual(cachedFiles(cacheDir), [path.join(dir, "dep.js"), entry, other].sort());
+    fs.rmSync(other);
+    fs.writeFileSync(path.join(dir, "dep.js"), "exports.answer = () => 40 + 3;\n");
+    assert.equal(load(cacheDir, entry).value, 43);
+    assert.deepEqual(cachedFiles(cacheDir), [path.join(dir, "dep.js"), entry].sort());
+    fs.writeFileSync(other, "exports.value = 1;\n");
+    assert.deepEqual(load(cacheDir, other).stats, { fromCache: 0, compiled: 1, byNode: 0 });
   });
 
   it("never runs stale code: a changed file of the same length is compiled again", () => {

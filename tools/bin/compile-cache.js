@@ -173,6 +173,8 @@ function install(dir) {
     if (compiled.size === 0) return;
     const entries = new Map();
     for (const [filename, [hash, offset, length]] of Object.entries(stored.header)) {
+      // Files that are gone (a test's temporary program, a removed module) leave the cache.
+      if (!compiled.has(filename) && !fs.existsSync(filename)) continue;
       const start = stored.base + offset;
       const code =
         offset === NODE_COMPILES ? undefined : stored.data.subarray(start, start + length);

@@ -26,13 +26,17 @@ function load(cacheDir: string, entry: string, env: Record<string, string> = {})
   return JSON.parse(result.stdout) as Loaded;
 }
 
-/** The files the cache in `cacheDir` holds code for (its header: a length, then JSON). */
-function cachedFiles(cacheDir: string): string[] {
+/** The cache's header in `cacheDir` (a length, then JSON): file → [hash, offset, length]. */
+function cacheHeader(cacheDir: string): Record<string, [string, number, number]> {
   const [file, ...others] = fs.readdirSync(cacheDir);
   assert.deepEqual(others, []);
   const data = fs.readFileSync(path.join(cacheDir, file!));
-  const header = JSON.parse(data.toString("utf8", 4, 4 + data.readUInt32LE(0))) as object;
-  return Object.keys(header).sort();
+  return JSON.parse(data.toString("utf8", 4, 4 + data.readUInt32LE(0)));
+}
+
+/** The files the cache in `cacheDir` holds code for. */
+function cachedFiles(cacheDir: string): string[] {
+  return Object.keys(cacheHeader(cacheDir)).sort();
 }
 
 describe("compile cache (tools/bin/compile-cache.js)", function () {
@@ -68,6 +72,36 @@ describe("compile cache (tools/bin/compile-cache.js)", function () {
     assert.deepEqual(cachedFiles(cacheDir), [path.join(dir, "dep.js"), entry].sort());
     fs.writeFileSync(other, "exports.value = 1;\n");
     assert.deepEqual(load(cacheDir, other).stats, { fromCache: 0, compiled: 1, byNode: 0 });
+  });
+
+  it("rewrites cached modules with the functions a run that loaded new dependencies ran", () => {
+    const { dir, cacheDir, entry } = fixture();
+    const dep = path.join(dir, "dep.js");
+    fs.writeFileSync(
+      dep,
+      `exports.answer = () => 41 + 1;\nexports.more = () => [1, 2, 3].map((n) => n * 2).join("-");\n`,
+    );
+    load(cacheDir, entry);
+    const before = cacheHeader(cacheDir)[dep]![2];
+    // A run that calls more of dep.js and loads a package the cache has not seen.
+    fs.mkdirSync(path.join(dir, "node_modules", "pkg"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "node_modules", "pkg", "index.js"), "exports.one = 1;\n");
+    const bigger = path.join(dir, "bigger.js");
+    fs.writeFileSync(
+      bigger,
+      'const d = require("./dep"); exports.value = d.more() + require("pkg").one;\n',
+    );
+    assert.deepEqual(load(cacheDir, bigger), {
+      stats: { fromCache: 1, compiled: 2, byNode: 0 },
+      value: "2-4-61",
+    });
+    assert.ok(cacheHeader(cacheDir)[dep]![2] > before, "dep.js rewritten with more code");
+    // A new project file alone leaves the other entries as they are.
+    const header = cacheHeader(cacheDir);
+    const small = path.join(dir, "small.js");
+    fs.writeFileSync(small, 'exports.value = require("./dep").answer();\n');
+    assert.equal(load(cacheDir, small).value, 42);
+    assert.deepEqual(cacheHeader(cacheDir)[dep], header[dep]);
   });
 
   it("never runs stale code: a changed file of the same length is compiled again", () => {

@@ -122,6 +122,8 @@ function install(dir) {
   const stored = readCache(file);
   /** Modules compiled without usable cached code in this process: filename → hash, script. */
   const compiled = new Map();
+  /** Modules whose code came from the cache: filename → hash, script. */
+  const fromCache = new Map();
   const nodeCompile = Module.prototype._compile;
   /** This process's modules: code from the cache, compiled here, left to Node (`import()`). */
   const stats = { fromCache: 0, compiled: 0, byNode: 0 };
@@ -157,6 +159,7 @@ function install(dir) {
       compiled.set(filename, { hash, script });
       stats.compiled++;
     } else {
+      fromCache.set(filename, { hash, script });
       stats.fromCache++;
     }
     const wrapper = script.runInThisContext({ displayErrors: true });
@@ -180,7 +183,13 @@ function install(dir) {
         offset === NODE_COMPILES ? undefined : stored.data.subarray(start, start + length);
       entries.set(filename, { hash, code });
     }
-    for (const [filename, { hash, script }] of compiled) {
+    // A process that loaded dependencies the cache had not seen took new paths through the others
+    // too (the first one may have been a smaller run: a test, an empty program): their entries are
+    // written again with the functions it ran. A new project file alone (a test's temporary
+    // program) does not rewrite them all.
+    const sep = path.sep;
+    const newPaths = [...compiled.keys()].some((f) => f.includes(`${sep}node_modules${sep}`));
+    for (const [filename, { hash, script }] of [...(newPaths ? fromCache : []), ...compiled]) {
       entries.set(filename, { hash, code: script?.createCachedData() });
     }
     try {

@@ -91,8 +91,12 @@ function writeCache(file, entries) {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   // Written whole, then renamed: a concurrent process reads the old cache or the new, never half.
   const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, Buffer.concat([length, json, ...blobs]));
-  fs.renameSync(tmp, file);
+  try {
+    fs.writeFileSync(tmp, Buffer.concat([length, json, ...blobs]));
+    fs.renameSync(tmp, file);
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
 }
 
 /** Node's `require` for `mod`, as its loader builds it (makeRequireFunction). */

@@ -11,11 +11,15 @@ export function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-/** Wall time (ms) of `node <args>` in a fresh process, from the project root; throws if it fails. */
-export function timeNodeProcess(args: string[]): number {
+/**
+ * Wall time (ms) of `node <args>` in a fresh process, from the project root (with `env` added
+ * to this process's environment); throws if it fails.
+ */
+export function timeNodeProcess(args: string[], env: Record<string, string> = {}): number {
   const started = process.hrtime.bigint();
   const result = spawnSync(process.execPath, args, {
     cwd: PROJECT_ROOT,
+    env: { ...process.env, ...env },
     stdio: ["ignore", "ignore", "pipe"],
     encoding: "utf8",
   });

@@ -272,6 +272,14 @@ const authorizerFn = oidc
       memoryMb: 256,
       timeoutSeconds: 5,
       reservedConcurrency: cfg.api.reservedConcurrency,
+      policyExemptions: [
+        {
+          policy: "lambda-in-vpc",
+          expires: "2027-05-31",
+          reason:
+            "Fetches the OIDC issuer JWKS from the internet which the private VPC without NAT cannot reach. It has no database access.",
+        },
+      ],
     })
   : undefined;
 

@@ -40,6 +40,7 @@ describe("policy config, reconciled as the engine does before Configure", () => 
     assert.deepEqual(config["cloudwatch-log-group-retention"].properties, {
       minRetentionDays: 30,
       exemptions: [],
+      allowResourceExemptions: true,
     });
     assert.equal(config["xray-sampling-rule"].enforcementLevel, "advisory");
   });
@@ -54,7 +55,7 @@ describe("policy config, reconciled as the engine does before Configure", () => 
     assert.equal(config["lambda-tracing-active"].enforcementLevel, "mandatory");
     assert.deepEqual(config["cloudwatch-log-group-retention"], {
       enforcementLevel: "advisory",
-      properties: { minRetentionDays: 365, exemptions: [] },
+      properties: { minRetentionDays: 365, exemptions: [], allowResourceExemptions: true },
     });
   });
 

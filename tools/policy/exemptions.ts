@@ -69,7 +69,7 @@ function dated(
 
 /**
  * The exemptions of `config` (labelled `configLabel`) and of the program's resource tags, in
- * policy order, judged on `on` (today, UTC).
+ * the pack's policy order, judged on `on` (today, UTC).
  */
 export function listExemptions(
   run: ProgramRun,
@@ -166,10 +166,9 @@ export function listExemptions(
     }
   }
 
+  // By policy (the pack's order); within one, as declared: config entries, then tags.
   return listed.sort(
-    (a, b) =>
-      (order.get(a.policy) ?? policies.length) - (order.get(b.policy) ?? policies.length) ||
-      a.resource.localeCompare(b.resource),
+    (a, b) => (order.get(a.policy) ?? policies.length) - (order.get(b.policy) ?? policies.length),
   );
 }
 

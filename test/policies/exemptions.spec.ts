@@ -20,6 +20,7 @@ import {
   res,
   runResourcePolicy,
   runStackPolicy,
+  UNKNOWN,
 } from "./helpers";
 
 const REASON = "Calls a partner API on the internet. No database access.";
@@ -231,11 +232,16 @@ describe("lambda-in-vpc with exemptions (a resource policy), on 2026-12-01", () 
     );
   });
 
-  it("ignores a tag for another policy, and a provider default tag (tagsAll)", async () => {
+  it("ignores a tag for another policy, a provider default tag (tagsAll) and a tag unknown at preview", async () => {
     const other = policyExemptionTags("f", [
       { policy: "lambda-code-signing", expires: "2027-03-31", reason: REASON },
     ]);
-    for (const props of [{ tags: other }, { tagsAll: tagged("2027-03-31") }]) {
+    const unknownTag = { "policy-exemption:lambda-in-vpc": UNKNOWN };
+    for (const props of [
+      { tags: other },
+      { tagsAll: tagged("2027-03-31") },
+      { tags: unknownTag },
+    ]) {
       const outcome = await runResourcePolicy(lambdaInVpc, fn(props));
       assert.equal(outcome.notApplicable, undefined, JSON.stringify(props));
       assert.equal(outcome.violations.length, 1);

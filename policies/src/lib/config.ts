@@ -11,6 +11,7 @@ import type {
 import { validateResourceOfType } from "@pulumi/policy";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import type { Resource, Unwrap } from "@pulumi/pulumi";
+import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import {
   EXPIRY_WARNING_DAYS,
   exemptionTagsOf,
@@ -20,7 +21,6 @@ import {
   type ParsedExemptionTag,
   today,
 } from "./exemptions";
-import { known } from "./preview";
 
 /** One explicit opt-out in the policy config: which resource, why, and until when. */
 export interface Exemption {
@@ -135,8 +135,16 @@ function exemptionTagsOfResource(props: unknown): ParsedExemptionTag[] {
   let parsed = tagCache.get(props);
   if (!parsed) {
     // Only the resource's own `tags`: a provider's default tags (`tagsAll`) reach every resource
-    // and must not exempt them all. A tag not known at preview exempts nothing.
-    parsed = known(() => exemptionTagsOf((props as { tags?: unknown }).tags)) ?? [];
+    // and must not exempt them all. Read through the descriptor, which the engine's proxy does
+    // not intercept (cheap, and never throws); a tag whose value is unknown at preview exempts
+    // nothing.
+    const tags: unknown = Object.getOwnPropertyDescriptor(props, "tags")?.value;
+    parsed =
+      tags !== null && typeof tags === "object"
+        ? exemptionTagsOf(
+            Object.fromEntries(Object.entries(tags).filter(([, value]) => value !== unknownValue)),
+          )
+        : [];
     tagCache.set(props, parsed);
   }
   return parsed;

@@ -168,11 +168,11 @@ describe("lambda-in-vpc with exemptions (a resource policy), on 2026-12-01", () 
     );
   });
 
-  it("still stands down on the expiry day, saying it expires today", async () => {
+  it("still stands down on the expiry day, saying it is the last", async () => {
     const outcome = await runResourcePolicy(lambdaInVpc, fn({}, inConfig("2026-12-01")));
     assert.equal(
       outcome.notApplicable,
-      `exempted until 2026-12-01 (expires in 0 days) by policy config exemptions[0]: ${REASON}`,
+      `exempted until 2026-12-01 (last day today) by policy config exemptions[0]: ${REASON}`,
     );
   });
 

@@ -221,9 +221,11 @@ export function decideExemption(
 /** The not-applicable reason the engine records for an exempted resource. */
 export function describeExemption(e: ExemptionInForce): string {
   const soon =
-    e.daysLeft <= EXPIRY_WARNING_DAYS
-      ? ` (expires in ${e.daysLeft} day${e.daysLeft === 1 ? "" : "s"})`
-      : "";
+    e.daysLeft === 0
+      ? " (last day today)"
+      : e.daysLeft <= EXPIRY_WARNING_DAYS
+        ? ` (expires in ${e.daysLeft} day${e.daysLeft === 1 ? "" : "s"})`
+        : "";
   return `exempted until ${e.expires}${soon} by ${e.source} ${e.where}: ${e.reason}`;
 }
 

@@ -13,6 +13,7 @@ import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import type { Resource, Unwrap } from "@pulumi/pulumi";
 import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import {
+  EXEMPTION_TAG_PREFIX,
   EXPIRY_WARNING_DAYS,
   exemptionTagsOf,
   expiryOf,
@@ -124,46 +125,68 @@ export interface ExemptionDecision {
    * Exemptions for this resource that do not apply (expired, no valid date, a malformed or
    * disallowed tag), each as the sentence a violation message ends with.
    */
-  lapsed: string[];
+  lapsed: readonly string[];
 }
 
-/** Parsed exemption tags per resource props (the library builds one props object per resource). */
+const NO_EXEMPTION: ExemptionDecision = { lapsed: [] };
+
+const NO_TAGS: ParsedExemptionTag[] = [];
+
+/** Parsed exemption tags per resource props, for the few resources that have any. */
 const tagCache = new WeakMap<object, ParsedExemptionTag[]>();
 
+/**
+ * The exemption tags among a resource's own `tags`. Called for every resource a policy judges, so
+ * the common case (no exemption tag) allocates nothing. Only the resource's own `tags` count: a
+ * provider's default tags (`tagsAll`) reach every resource and must not exempt them all. Read
+ * through the descriptor, which the engine's proxy does not intercept (cheap, never throws); a
+ * tag whose value is unknown at preview exempts nothing.
+ */
 function exemptionTagsOfResource(props: unknown): ParsedExemptionTag[] {
-  if (props === null || typeof props !== "object") return [];
+  if (props === null || typeof props !== "object") return NO_TAGS;
+  const tags: unknown = Object.getOwnPropertyDescriptor(props, "tags")?.value;
+  if (tags === null || typeof tags !== "object") return NO_TAGS;
+  let any = false;
+  for (const key in tags) {
+    if (key.startsWith(EXEMPTION_TAG_PREFIX)) {
+      any = true;
+      break;
+    }
+  }
+  if (!any) return NO_TAGS;
   let parsed = tagCache.get(props);
   if (!parsed) {
-    // Only the resource's own `tags`: a provider's default tags (`tagsAll`) reach every resource
-    // and must not exempt them all. Read through the descriptor, which the engine's proxy does
-    // not intercept (cheap, and never throws); a tag whose value is unknown at preview exempts
-    // nothing.
-    const tags: unknown = Object.getOwnPropertyDescriptor(props, "tags")?.value;
-    parsed =
-      tags !== null && typeof tags === "object"
-        ? exemptionTagsOf(
-            Object.fromEntries(Object.entries(tags).filter(([, value]) => value !== unknownValue)),
-          )
-        : [];
+    parsed = exemptionTagsOf(
+      Object.fromEntries(Object.entries(tags).filter(([, value]) => value !== unknownValue)),
+    );
     tagCache.set(props, parsed);
   }
   return parsed;
 }
 
 /**
- * Whether `policy` exempts `resource` today, from its policy config and its own tags. Any
- * exemption in force exempts; the others are returned as the reasons the resource is judged.
- * `policy` undefined (a schema no pack policy owns) reads the policy config only.
+ * Whether `policy` exempts `resource`, from its policy config and its own tags, judged on `on`
+ * (today, UTC, read only when some exemption names the resource). Any exemption in force
+ * exempts; the others are returned as the reasons the resource is judged. `policy` undefined (a
+ * schema no pack policy owns) reads the policy config only.
  */
 export function decideExemption(
   resource: { name: string; urn: string; props: unknown },
   config: ExemptionConfig,
   policy: string | undefined,
-  on: string = today(),
+  on?: string,
 ): ExemptionDecision {
+  const exemptions = config.exemptions ?? [];
+  const tags = policy === undefined ? NO_TAGS : exemptionTagsOfResource(resource.props);
+  if (tags.length === 0 && exemptions.length === 0) return NO_EXEMPTION;
   const lapsed: string[] = [];
   let inForce: ExemptionInForce | undefined;
-  (config.exemptions ?? []).forEach((e, i) => {
+  let day = on;
+  const judgedOn = (): string => {
+    day ??= today();
+    return day;
+  };
+  exemptions.forEach((e, i) => {
     if (e.resource !== resource.name && e.resource !== resource.urn) return;
     if (!isCalendarDate(e.expires)) {
       lapsed.push(
@@ -171,7 +194,7 @@ export function decideExemption(
       );
       return;
     }
-    const expiry = expiryOf(e.expires, on);
+    const expiry = expiryOf(e.expires, judgedOn());
     if (expiry.expired) {
       lapsed.push(
         `the exemption for \`${e.resource}\` expired on ${e.expires} (reason: ${e.reason})`,
@@ -186,8 +209,7 @@ export function decideExemption(
       };
     }
   });
-  if (policy === undefined) return { inForce, lapsed };
-  for (const tag of exemptionTagsOfResource(resource.props)) {
+  for (const tag of tags) {
     if (("exemption" in tag ? tag.exemption.policy : tag.policy) !== policy) continue;
     if (!("exemption" in tag)) {
       lapsed.push(`its exemption tag ${tag.key} is malformed: ${tag.problems.join("; ")}`);
@@ -200,7 +222,7 @@ export function decideExemption(
       );
       continue;
     }
-    const expiry = expiryOf(expires, on);
+    const expiry = expiryOf(expires, judgedOn());
     if (expiry.expired) {
       lapsed.push(
         `the exemption tag ${tag.key} on \`${resource.name}\` expired on ${expires} (reason: ${reason})`,
@@ -230,7 +252,7 @@ export function describeExemption(e: ExemptionInForce): string {
 }
 
 /** A violation message followed by why the resource's exemptions did not spare it. */
-export function withLapsedExemptions(message: string, lapsed: string[]): string {
+export function withLapsedExemptions(message: string, lapsed: readonly string[]): string {
   if (lapsed.length === 0) return message;
   return `${message.replace(/\.\s*$/, "")}; ${lapsed.join("; ")}.`;
 }
@@ -279,8 +301,7 @@ export function notExempt(
 ): PolicyResource[] {
   const config = configOf<ExemptionConfig>(configSchema, args);
   const policy = policyOf(configSchema);
-  const on = today();
-  return resources.filter((r) => decideExemption(r, config, policy, on).inForce === undefined);
+  return resources.filter((r) => decideExemption(r, config, policy).inForce === undefined);
 }
 
 /**
@@ -302,23 +323,24 @@ export function withExemptionNotes(policies: Policies): Policies {
     if (!("validateStack" in policy) || !policy.configSchema) return policy;
     const configSchema = policy.configSchema;
     const validateStack = policy.validateStack;
-    const stackPolicy: StackValidationPolicy = {
-      ...policy,
-      validateStack: (args, reportViolation) => {
-        let byUrn: Map<string, PolicyResource> | undefined;
-        let config: ExemptionConfig | undefined;
-        const on = today();
-        const report: ReportViolation = (message, urn) => {
-          if (urn === undefined) return reportViolation(message, urn);
-          byUrn ??= new Map(args.resources.map((r) => [r.urn, r]));
-          config ??= configOf<ExemptionConfig>(configSchema, args);
-          const resource = byUrn.get(urn);
-          const lapsed = resource ? decideExemption(resource, config, policy.name, on).lapsed : [];
-          reportViolation(withLapsedExemptions(message, lapsed), urn);
-        };
-        return validateStack(args, report);
-      },
+    const wrapped: StackValidationPolicy["validateStack"] = (args, reportViolation) => {
+      let byUrn: Map<string, PolicyResource> | undefined;
+      let config: ExemptionConfig | undefined;
+      const report: ReportViolation = (message, urn) => {
+        if (urn === undefined) return reportViolation(message, urn);
+        byUrn ??= new Map(args.resources.map((r) => [r.urn, r]));
+        config ??= configOf<ExemptionConfig>(configSchema, args);
+        const resource = byUrn.get(urn);
+        const lapsed = resource ? decideExemption(resource, config, policy.name).lapsed : [];
+        reportViolation(withLapsedExemptions(message, lapsed), urn);
+      };
+      return validateStack(args, report);
     };
+    // The library skips a stack with no resource of the type a validation was built for
+    // (validateStackResourcesOfType marks it): keep that mark on the wrapper.
+    const pulumiType = (validateStack as { __pulumiType?: unknown }).__pulumiType;
+    if (pulumiType !== undefined) Object.assign(wrapped, { __pulumiType: pulumiType });
+    const stackPolicy: StackValidationPolicy = { ...policy, validateStack: wrapped };
     return stackPolicy;
   });
 }

@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { isSecretName, secretValueKind } from "../../policies/src/lib/secret-names";
 import type { ApplicationLogLevel, SystemLogLevel } from "../config";
 import { type Bundle, type BundleOptions, bundleFunction } from "../lib/bundle";
+import { type PolicyExemption, policyExemptionTags } from "../lib/exemptions";
 import { assumeRolePolicy, type PolicyStatement, rolePolicyDocument } from "../lib/iam";
 import type { FunctionAlarmsInput, InvocationPattern } from "./alarms";
 
@@ -78,6 +79,12 @@ export interface LambdaFunctionArgs {
    * `index.js`). @default the project's `.build/`, no assets
    */
   bundle?: Pick<BundleOptions, "outRoot" | "cache" | "assets">;
+  /**
+   * Exemptions of the function from policies of the pack, each with its reason and last day,
+   * declared as `policy-exemption:<policy>` tags on the function (infra/lib/exemptions.ts).
+   * @default []
+   */
+  policyExemptions?: PolicyExemption[];
 }
 
 /**
@@ -137,6 +144,7 @@ export class LambdaFunction extends pulumi.ComponentResource {
     const parent = this;
 
     const environment = normalizeEnvironment();
+    const tags = normalizeTags();
     this.functionName = args.functionName;
     this.bundle = bundleFunction({ name, entry: args.entry, ...args.bundle });
     this.logGroup = createLogGroup();
@@ -158,6 +166,13 @@ export class LambdaFunction extends pulumi.ComponentResource {
       const env = args.environment ?? {};
       assertNoSecretEnvironment(name, env);
       return env;
+    }
+
+    function normalizeTags(): Record<string, string> | undefined {
+      const exemptions = args.policyExemptions ?? [];
+      return exemptions.length > 0
+        ? policyExemptionTags(`${name}-function`, exemptions)
+        : undefined;
     }
 
     function createLogGroup(): cloudwatch.LogGroup {
@@ -302,6 +317,7 @@ export class LambdaFunction extends pulumi.ComponentResource {
           vpcConfig: args.vpc
             ? { subnetIds: args.vpc.subnetIds, securityGroupIds: args.vpc.securityGroupIds }
             : undefined,
+          tags,
         },
         // The group exists (with retention) before the first invocation can create one, and
         // the role can write to it from the first invocation on.

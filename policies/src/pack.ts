@@ -36,6 +36,7 @@ import {
   lambdaNotPublic,
   lambdaRuntimeCurrent,
 } from "./lambda";
+import { withExemptionNotes } from "./lib/config";
 import { cloudwatchLogGroupCmk, cloudwatchLogGroupLongRetention } from "./log-groups";
 import {
   apiStageAccessLogging,
@@ -68,8 +69,11 @@ export const packEnforcementLevel: EnforcementLevel = "mandatory";
 export const packDescription =
   "Blocks huntaze-api deploys that would weaken production: log retention and encryption, alarms with actions, secrets on customer-managed keys and rotated, and one policy for each peer check of Checkov, cdk-nag and AWS Config on this resource mix (docs/POLICIES.md).";
 
-/** In docs/POLICIES.md order: retention, alarms, secrets, further guards. */
-export const policies: Policies = [
+/**
+ * In docs/POLICIES.md order: retention, alarms, secrets, further guards. Each honours the
+ * exemptions of its policy config and of the resources' own tags (lib/config.ts).
+ */
+export const policies: Policies = withExemptionNotes([
   cloudwatchLogGroupRetention,
   lambdaManagedLogGroup,
   rdsLogGroupsManaged,
@@ -121,4 +125,4 @@ export const policies: Policies = [
   apiMethodAuthorization,
   apiStageWaf,
   cognitoUserPoolHardening,
-];
+]);

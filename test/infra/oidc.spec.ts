@@ -59,5 +59,10 @@ describe("the prod stack with an OIDC issuer under the offline preview", () => {
       evaluation.violations.filter((v) => v.level === "mandatory"),
       [],
     );
+    // Outside the VPC by design: exempted from lambda-in-vpc by the tag on the function itself.
+    assert.deepEqual(
+      evaluation.exemptions.map((e) => [e.status, e.policy, e.resourceName, e.source]),
+      [["in-force", "lambda-in-vpc", "authorizer-function", "resource-tag"]],
+    );
   });
 });

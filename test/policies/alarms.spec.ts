@@ -219,7 +219,13 @@ describe("#lambda-error-alarm", () => {
   it("skips functions exempted in the config", async () => {
     const args = createStackValidationArgs([fn, res(LambdaFunction, "other", { name: "x" })], {
       config: {
-        exemptions: [{ resource: "api-function", reason: "retired, deleted next release" }],
+        exemptions: [
+          {
+            resource: "api-function",
+            reason: "retired, deleted next release",
+            expires: "2027-06-30",
+          },
+        ],
       },
     });
     const outcome = await runStackPolicy(policy, args);

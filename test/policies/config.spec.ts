@@ -40,6 +40,7 @@ describe("policy config, reconciled as the engine does before Configure", () => 
     assert.deepEqual(config["cloudwatch-log-group-retention"].properties, {
       minRetentionDays: 30,
       exemptions: [],
+      allowResourceExemptions: true,
     });
     assert.equal(config["xray-sampling-rule"].enforcementLevel, "advisory");
   });
@@ -54,7 +55,7 @@ describe("policy config, reconciled as the engine does before Configure", () => 
     assert.equal(config["lambda-tracing-active"].enforcementLevel, "mandatory");
     assert.deepEqual(config["cloudwatch-log-group-retention"], {
       enforcementLevel: "advisory",
-      properties: { minRetentionDays: 365, exemptions: [] },
+      properties: { minRetentionDays: 365, exemptions: [], allowResourceExemptions: true },
     });
   });
 
@@ -84,6 +85,39 @@ describe("policy config, reconciled as the engine does before Configure", () => 
       { "rds-no-public-access": { exemptions: [{ resource: "db" }] } },
       /rds-no-public-access\.exemptions\[0\]\.reason is required/,
     );
+  });
+
+  it("rejects an exemption without an expiry, or with a day the calendar does not have", () => {
+    const exemption = { resource: "db", reason: "vendor agent connects from outside" };
+    rejects(
+      { "rds-no-public-access": { exemptions: [exemption] } },
+      /rds-no-public-access\.exemptions\[0\]\.expires is required/,
+    );
+    for (const expires of ["2027-02-30", "2027-13-01", "31/03/2027"]) {
+      rejects(
+        {
+          "rds-no-public-access": {
+            exemptions: [
+              { ...exemption, expires: "2027-03-31" },
+              { ...exemption, expires },
+            ],
+          },
+        },
+        new RegExp(
+          `^policies/config/test\\.json: invalid policy config:\n {2}- rds-no-public-access\\.exemptions\\[1\\]\\.expires: "${expires.replace(/\//g, "\\/")}" is not a calendar date; write the last day the exemption holds as YYYY-MM-DD \\(UTC\\), e\\.g\\. "2027-03-31"$`,
+        ),
+      );
+    }
+  });
+
+  it("accepts an expired exemption: the pack judges the resource again and says why", () => {
+    const config = reconcile({
+      "rds-no-public-access": {
+        exemptions: [{ resource: "db", reason: "vendor agent connects", expires: "2020-01-31" }],
+        allowResourceExemptions: false,
+      },
+    });
+    assert.equal(config["rds-no-public-access"].properties.allowResourceExemptions, false);
   });
 
   it("rejects a policy the pack does not have, suggesting the closest name", () => {

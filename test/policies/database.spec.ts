@@ -94,7 +94,11 @@ describe("#rds-no-public-access", () => {
 
   it("stands down only for an instance exempted in the config, with its reason", async () => {
     const exemptions = [
-      { resource: "db", reason: "vendor replication agent connects from its own network" },
+      {
+        resource: "db",
+        reason: "vendor replication agent connects from its own network",
+        expires: "2027-06-30",
+      },
     ];
     await assertResourceNotApplicable(
       policy,

@@ -69,10 +69,18 @@ describe("#cloudwatch-log-group-retention", () => {
       { retentionInDays: 0 },
       {
         name: "audit",
-        config: { exemptions: [{ resource: "audit", reason: "kept forever for audit" }] },
+        config: {
+          exemptions: [
+            { resource: "audit", reason: "kept forever for audit", expires: "2027-06-30" },
+          ],
+        },
       },
     );
-    await assertResourceNotApplicable(policy, args, /exempted by policy config: kept forever/);
+    await assertResourceNotApplicable(
+      policy,
+      args,
+      /exempted until 2027-06-30 by policy config exemptions\[0\]: kept forever/,
+    );
   });
 
   it("does not guess when the retention is unknown during preview", async () => {
@@ -444,7 +452,11 @@ describe("#rds-log-groups-managed", () => {
       policy,
       config: {
         exemptions: [
-          { resource: "database-instance", reason: "log groups managed by a platform stack" },
+          {
+            resource: "database-instance",
+            reason: "log groups managed by a platform stack",
+            expires: "2027-06-30",
+          },
         ],
       },
     });

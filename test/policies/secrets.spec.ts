@@ -233,7 +233,11 @@ describe("#secretsmanager-secret-rotation", () => {
     const args = createStackValidationArgs([secret], {
       config: {
         exemptions: [
-          { resource: "app-db-secret", reason: "holds a vendor API key rotated by hand" },
+          {
+            resource: "app-db-secret",
+            reason: "holds a vendor API key rotated by hand",
+            expires: "2027-06-30",
+          },
         ],
       },
     });

@@ -11,6 +11,7 @@ import {
 import type { default as Ajv, ErrorObject, ValidateFunction } from "ajv";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { closestName } from "../../infra/lib/suggest";
+import { isCalendarDate } from "../../policies/src/lib/exemptions";
 import { policyConfigError } from "../lib/errors";
 
 /**
@@ -196,14 +197,40 @@ function describeError(policy: string, error: ErrorObject): string {
   }
 }
 
+const EXPIRES_PATH = /^\/exemptions\/\d+\/expires$/;
+
+/**
+ * Exemption expiry dates that are not calendar days (2027-02-30, 2027-13-01): JSON schema can
+ * check the shape, not the calendar, and an exemption with a date that does not exist would
+ * never be clear about when it stops.
+ */
+function expiryDateProblems(policy: string, properties: Record<string, unknown>): string[] {
+  const exemptions = properties.exemptions;
+  if (!Array.isArray(exemptions)) return [];
+  return exemptions.flatMap((e: unknown, i) => {
+    const expires = (e as { expires?: unknown } | null)?.expires;
+    if (typeof expires !== "string" || isCalendarDate(expires)) return [];
+    return [
+      `${policy}.exemptions[${i}].expires: ${JSON.stringify(expires)} is not a calendar date; write the last day the exemption holds as YYYY-MM-DD (UTC), e.g. "2027-03-31"`,
+    ];
+  });
+}
+
 /** Validates one policy's properties; returns the problems in our words (none when valid). */
 export function policyConfigProblems(
   policy: string,
   validate: ValidateFunction,
   properties: Record<string, unknown>,
 ): string[] {
-  if (validate(properties)) return [];
-  return (validate.errors ?? []).map((error) => describeError(policy, error));
+  const dates = expiryDateProblems(policy, properties);
+  if (validate(properties)) return dates;
+  return [
+    ...(validate.errors ?? [])
+      // Said better, with the fix, by expiryDateProblems.
+      .filter((error) => !(error.keyword === "pattern" && EXPIRES_PATH.test(error.instancePath)))
+      .map((error) => describeError(policy, error)),
+    ...dates,
+  ];
 }
 
 /**
@@ -216,9 +243,14 @@ const VALIDATED_DIR = path.resolve(__dirname, "..", "..", ".build", "policy-conf
 
 function validationKey(checks: unknown): string {
   const ajvVersion = (require("ajv/package.json") as { version: string }).version;
-  return createHash("sha256")
-    .update(JSON.stringify({ ajvVersion, options: AJV_OPTIONS, checks }))
-    .digest("hex");
+  return (
+    createHash("sha256")
+      // `rules` names the checks made beyond the schemas: a new one invalidates what was remembered.
+      .update(
+        JSON.stringify({ ajvVersion, options: AJV_OPTIONS, rules: ["calendar-expiry"], checks }),
+      )
+      .digest("hex")
+  );
 }
 
 function validatedBefore(key: string): boolean {

@@ -7,6 +7,7 @@ import type {
   AnalyzerInfo,
 } from "@pulumi/pulumi/proto/analyzer_pb";
 import { PolicyType } from "@pulumi/pulumi/proto/analyzer_pb";
+import { today } from "../../policies/src/lib/exemptions";
 import { packDescription, packEnforcementLevel, packName, policies } from "../../policies/src/pack";
 import type { ProgramRun } from "../preview/run-program";
 import type { LoadedStackConfig } from "../preview/stack-config";
@@ -19,6 +20,7 @@ import {
   reconcilePolicyConfig,
 } from "./config";
 import { buildEngineRequests } from "./engine";
+import { type ListedExemption, listExemptions } from "./exemptions";
 
 export { CANNOT_RUN_ADVICE, isCannotRun };
 
@@ -77,6 +79,10 @@ export interface PolicyEvaluation {
   policies: EvaluatedPolicy[];
   violations: PolicyViolation[];
   resourcesAnalyzed: number;
+  /** Every exemption declared in the policy config and the program's tags, and its status. */
+  exemptions: ListedExemption[];
+  /** The day (UTC, `YYYY-MM-DD`) expiry was judged on. */
+  exemptionsJudgedOn: string;
   /** Wall time of the policy stage (configure, analyze, analyzeStack). */
   durationMs: number;
 }
@@ -126,9 +132,15 @@ export async function preparePolicies(
       evaluate: async (run, stackConfig) => {
         const t0 = process.hrtime.bigint();
         const result = await analyze(transport, info, config, run, stackConfig);
+        const relativeConfig = useFile
+          ? path.relative(PROJECT_ROOT, configFile) || configFile
+          : null;
+        const on = today();
         return {
           ...result,
-          configFile: useFile ? path.relative(PROJECT_ROOT, configFile) || configFile : null,
+          configFile: relativeConfig,
+          exemptions: listExemptions(run, config, relativeConfig, on),
+          exemptionsJudgedOn: on,
           durationMs: preparedMs + Number(process.hrtime.bigint() - t0) / 1e6,
         };
       },
@@ -164,7 +176,9 @@ async function analyze(
   config: ReconciledConfig,
   run: ProgramRun,
   stackConfig: Pick<LoadedStackConfig, "project" | "stack" | "config" | "secretKeys">,
-): Promise<Omit<PolicyEvaluation, "configFile" | "durationMs">> {
+): Promise<
+  Omit<PolicyEvaluation, "configFile" | "durationMs" | "exemptions" | "exemptionsJudgedOn">
+> {
   const requests = buildEngineRequests(run, stackConfig);
   await transport.configureStack(requests.configureStack);
   await transport.configure(configureRequest(config));

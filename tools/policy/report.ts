@@ -1,5 +1,6 @@
 import { displayType } from "../preview/report";
 import type { PolicyEvaluation } from "./evaluate";
+import { renderExemptions } from "./exemptions";
 
 /** The policy report printed after the plan: each violation, then a summary of what ran. */
 export function renderPolicyReport(evaluation: PolicyEvaluation): string {
@@ -19,6 +20,9 @@ export function renderPolicyReport(evaluation: PolicyEvaluation): string {
       for (const line of v.message.split("\n")) lines.push(`      ${line}`);
     }
   }
+
+  lines.push("");
+  lines.push(...renderExemptions(evaluation.exemptions, evaluation.exemptionsJudgedOn));
 
   const mandatory = violations.filter((v) => v.level === "mandatory").length;
   const advisory = violations.length - mandatory;

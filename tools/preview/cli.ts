@@ -175,6 +175,8 @@ export function previewJson(run: ProgramRun, policy?: PolicyEvaluation): Record<
             checked,
           })),
           mandatoryViolations: mandatoryViolations(policy).length,
+          exemptionsJudgedOn: policy.exemptionsJudgedOn,
+          exemptions: policy.exemptions,
           durationMs: Math.round(policy.durationMs),
         },
       }

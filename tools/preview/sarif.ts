@@ -113,6 +113,11 @@ export function sarifReport(
           },
         },
         automationDetails: { id: `offline-preview/${run.stack}/` },
+        // Exemptions are not findings: they travel beside the results, for the audit trail.
+        properties: {
+          exemptionsJudgedOn: policy.exemptionsJudgedOn,
+          exemptions: policy.exemptions,
+        },
         results: results.map((r) => (r.ruleIndex < 0 ? { ...r, ruleIndex: undefined } : r)),
       },
     ],

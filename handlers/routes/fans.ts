@@ -47,7 +47,7 @@ export function fanRows(
   afterId: number,
   take: number,
 ): Promise<FanRow[]> {
-  return prisma.$queryRaw<FanRow[]>`
+  return prisma.$queryRaw<FanRow[]>`/* Fan.page */
     SELECT f.id, f.handle, f.display_name, f.subscribed_at, f.total_spent_cents,
            f.transaction_count, f.last_purchase_at,
            m.id AS message_id, m.direction::text AS message_direction, m.body AS message_body,

@@ -51,7 +51,7 @@ export function messageRows(
   const before = after
     ? Prisma.sql`AND sent_at <= ${after.at} AND (sent_at < ${after.at} OR id < ${after.id})`
     : Prisma.empty;
-  return prisma.$queryRaw<MessageRow[]>`
+  return prisma.$queryRaw<MessageRow[]>`/* Message.page */
     SELECT id, direction::text AS direction, body, sent_at AS "sentAt", campaign_id AS "campaignId"
     FROM messages
     WHERE fan_id = ${fanId} AND creator_id = ${creatorId} ${before}

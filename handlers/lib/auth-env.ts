@@ -14,7 +14,6 @@
  * `AUTH_AUDIENCE` is comma-separated; `AUTH_CREATOR_CLAIM` defaults to `custom:creator_id`;
  * `AUTH_TOKEN_USE` (default `id` with Cognito, none otherwise) pins Cognito's token kind.
  */
-import { createRemoteJWKSet } from "jose";
 import {
   type Authenticator,
   gatewayClaimsAuthenticator,
@@ -59,7 +58,10 @@ export function authenticatorFromEnv(env: NodeJS.ProcessEnv = process.env): Auth
       );
     }
     return jwtAuthenticator({
-      keys: createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: 3000 }),
+      // Required here, not at the top: only AUTH_MODE=jwt needs jose (see jwtAuthenticator).
+      keys: (require("jose") as typeof import("jose")).createRemoteJWKSet(new URL(jwksUri), {
+        timeoutDuration: 3000,
+      }),
       issuer,
       audience,
       creatorClaim,

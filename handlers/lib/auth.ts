@@ -16,7 +16,7 @@
  * a caller cannot tell another creator's id from an unused one (no existence oracle).
  */
 import type { APIGatewayProxyEvent } from "aws-lambda";
-import { type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from "jose";
+import type { JWTVerifyGetKey } from "jose";
 import { HttpError, NotFoundError } from "./errors";
 import type { ApiRequest } from "./http";
 import { parseId } from "./validation";
@@ -128,6 +128,9 @@ export function jwtAuthenticator(options: JwtAuthenticatorOptions): Authenticato
   if (algorithms.some((a) => a === "none" || a.startsWith("HS"))) {
     throw new Error("jwtAuthenticator: algorithms must be asymmetric (e.g. RS256), never none/HS*");
   }
+  // Loaded when a function verifies tokens itself (AUTH_MODE=jwt, the Lambda authorizer), not
+  // by an API function behind the Cognito authorizer: bundles ship jose as its own file.
+  const { errors: joseErrors, jwtVerify } = require("jose") as typeof import("jose");
   return async (request) => {
     const token = bearerToken(request);
     let claims: Claims;

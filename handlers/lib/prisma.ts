@@ -206,6 +206,16 @@ export class Database {
     }
     const base = new PrismaClient({ adapter: new PrismaPg(pool), log });
     base.$on("query", (event) => this.stats.recordStatement(event.query, event.params));
+    // Starts Prisma's engine now (reads and instantiates the query compiler: tens of ms on a
+    // cold start, more on a busy runtime), so that the first operation's timing — slow-query
+    // log, SlowQueries metric — measures the query, not the engine start. It opens no database
+    // connection: the pool connects on first use.
+    try {
+      await base.$connect();
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      throw err;
+    }
     return { prisma: buildClient(base, timing), base, pool };
   }
 }

@@ -20,6 +20,12 @@
  * `query-compiler-wasm.ts`, which reads `query_compiler_bg.wasm` beside `index.js` when the
  * client first needs it, and the bytes decoded here at build time become that file. Only the
  * bundles see this: `npm run dev`, tests and the bench run the sources with the real module.
+ *
+ * Modules the handlers only `require()` on first use (LAZY_MODULES: the Powertools Tracer with
+ * the X-Ray SDK, the Secrets Manager provider with the AWS SDK, jose — half of the API bundle) ship as
+ * their own files, `node_modules/<specifier>.js` beside `index.js`, where Node's resolution
+ * finds them: `index.js` no longer carries them, so a cold start that never needs them does not
+ * read or parse them, and one that does pays the same as before.
  */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
@@ -51,7 +57,24 @@ export { QUERY_COMPILER_WASM_FILE } from "./bundle-query-compiler";
 export const DEFAULT_OUT_ROOT = path.join(PROJECT_ROOT, ".build", "lambda");
 
 /** Bumped when the options below or the manifest change in a way the options hash would not see. */
-const BUNDLER_REVISION = 4;
+const BUNDLER_REVISION = 5;
+
+/**
+ * Packages the handlers `require()` only on first use, each bundled into its own file. Each file
+ * carries its own copy of what it shares with `index.js` (Powertools commons): a few KiB, and
+ * Powertools keeps its per-invocation state on a global store, not in module scope.
+ */
+export const LAZY_MODULES: readonly string[] = [
+  "@aws-lambda-powertools/tracer",
+  "@aws-lambda-powertools/parameters/secrets",
+  // Verifying tokens in the function (AUTH_MODE=jwt, the Lambda authorizer) only.
+  "jose",
+];
+
+/** Where a lazy module's file goes in the bundle: Node resolves `require(specifier)` to it. */
+export function lazyModuleFile(specifier: string): string {
+  return `node_modules/${specifier}.js`;
+}
 
 export interface BundleOptions {
   /** Logical function name: names the cache entry and output directory (`api`, `worker`). */
@@ -64,6 +87,12 @@ export interface BundleOptions {
   cache?: boolean;
   /** Modules left out of the bundle (must then exist at run time). @default ["pg-native"] */
   external?: string[];
+  /**
+   * Modules bundled into their own file (`node_modules/<specifier>.js`) instead of `index.js`,
+   * when the entry uses them: for packages loaded with `require()` on first use only.
+   * @default LAZY_MODULES
+   */
+  lazyModules?: readonly string[];
   /**
    * Files shipped beside `index.js` as they are (a `.wasm` engine, SQL migrations): part of the
    * bundle's hash, and of its cache inputs, so changing, adding or removing one rebuilds.
@@ -111,13 +140,13 @@ export interface Bundle {
 }
 
 function buildOptions(
-  entry: string,
+  input: Pick<BuildOptions, "entryPoints" | "stdin">,
   external: string[],
   alias: Record<string, string>,
 ): BuildOptions {
   return {
     absWorkingDir: PROJECT_ROOT,
-    entryPoints: { index: entry },
+    ...input,
     bundle: true,
     platform: "node",
     // The Lambda runtime is nodejs22.x; its AWS SDK is not used: the bundle carries the pinned one.
@@ -202,6 +231,14 @@ export function bundleFunction(options: BundleOptions): Bundle {
       `bundling ${options.name} failed: the entry point ${path.relative(PROJECT_ROOT, entry)} does not exist`,
     );
   }
+  const lazyModules = [...(options.lazyModules ?? LAZY_MODULES)].sort();
+  for (const specifier of lazyModules) {
+    if (!/^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*(\/[\w.-]+)*$/.test(specifier)) {
+      throw new BundleError(
+        `bundling ${options.name} failed: lazyModules must hold package names or subpaths such as "@scope/pkg/sub" (got ${JSON.stringify(specifier)})`,
+      );
+    }
+  }
   const wasmMode = options.queryCompilerWasm ?? "file";
   if (wasmMode !== "file" && wasmMode !== "inline") {
     throw new BundleError(
@@ -221,6 +258,7 @@ export function bundleFunction(options: BundleOptions): Bundle {
       esbuildVersion,
       entry,
       external,
+      ...(lazyModules.length > 0 ? { lazyModules } : {}),
       queryCompilerWasm: wasmMode,
       // The asset list is part of the options: adding or removing a file rebuilds.
       ...(assets.length > 0 ? { assets: assets.map((a) => [a.rel, a.target]) } : {}),
@@ -256,18 +294,48 @@ export function bundleFunction(options: BundleOptions): Bundle {
   const alias = Object.fromEntries(
     [...compilerModules.keys()].map((s) => [s, QUERY_COMPILER_LOADER]),
   );
-  let result: ReturnType<typeof esbuild.buildSync>;
-  try {
-    result = esbuild.buildSync(buildOptions(entry, external, alias));
-  } catch (err) {
-    const errors = (err as { errors?: Message[] }).errors ?? [];
-    throw new BundleError(
-      errors.length > 0
-        ? explain(entry, errors)
-        : `bundling ${path.relative(PROJECT_ROOT, entry)} failed: ${(err as Error).message}`,
-    );
+  const build = (input: Pick<BuildOptions, "entryPoints" | "stdin">, outside: string[]) => {
+    try {
+      return esbuild.buildSync(buildOptions(input, outside, alias));
+    } catch (err) {
+      const errors = (err as { errors?: Message[] }).errors ?? [];
+      throw new BundleError(
+        errors.length > 0
+          ? explain(entry, errors)
+          : `bundling ${path.relative(PROJECT_ROOT, entry)} failed: ${(err as Error).message}`,
+      );
+    }
+  };
+  const result = build({ entryPoints: { index: entry } }, [...external, ...lazyModules]);
+  // Each lazy module the entry imports becomes its own file, everything it needs inside.
+  const usedLazy = new Set<string>();
+  for (const input of Object.values(result.metafile?.inputs ?? {})) {
+    for (const imported of input.imports) {
+      if (imported.external && lazyModules.includes(imported.path)) usedLazy.add(imported.path);
+    }
   }
+  const lazyBuilds = [...usedLazy].sort().map((specifier) => ({
+    rel: lazyModuleFile(specifier),
+    result: build(
+      {
+        stdin: {
+          contents: `module.exports = require(${JSON.stringify(specifier)});`,
+          resolveDir: PROJECT_ROOT,
+          sourcefile: `<lazy ${specifier}>`,
+          loader: "js",
+        },
+      },
+      external,
+    ),
+  }));
 
+  for (const lazy of lazyBuilds) {
+    if (assets.some((a) => a.target === lazy.rel)) {
+      throw new BundleError(
+        `bundling ${options.name} failed: the asset target ${lazy.rel} is where the bundler puts the lazily required module; choose another target`,
+      );
+    }
+  }
   const compiler = queryCompilerFile(options.name, result.metafile, compilerModules);
   const outBase = path.join(PROJECT_ROOT, "out");
   const files = (result.outputFiles ?? [])
@@ -281,6 +349,10 @@ export function bundleFunction(options: BundleOptions): Bundle {
         contents: new Uint8Array(fs.readFileSync(path.join(PROJECT_ROOT, a.rel))),
       })),
       compiler ? [{ rel: QUERY_COMPILER_WASM_FILE, contents: compiler.contents }] : [],
+      lazyBuilds.map((lazy) => ({
+        rel: lazy.rel,
+        contents: lazy.result.outputFiles?.[0]?.contents ?? new Uint8Array(),
+      })),
     )
     .sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
   const digest = createHash("sha256");
@@ -312,8 +384,9 @@ export function bundleFunction(options: BundleOptions): Bundle {
   }
   pruneOtherBuilds(outRoot, options.name, dir);
 
-  const inputFiles = Object.keys(result.metafile?.inputs ?? {})
-    .filter((f) => !f.startsWith("<"))
+  const inputFiles = [result, ...lazyBuilds.map((lazy) => lazy.result)]
+    .flatMap((r) => Object.keys(r.metafile?.inputs ?? {}))
+    .filter((f, i, all) => !f.startsWith("<") && all.indexOf(f) === i)
     .concat(assets.map((a) => a.rel))
     // Aliased away, so not in the metafile: a Prisma upgrade must still rebuild.
     .concat(

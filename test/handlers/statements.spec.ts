@@ -48,6 +48,8 @@ describe("SQL statements per request", () => {
       const { count, sql } = await statementsOf("GET", "/creators/1/fans", { query: { limit } });
       assert.equal(count, 1, `limit ${limit}: ${sql.join("\n")}`);
       assert.match(sql[0], /LEFT JOIN LATERAL/);
+      // SQL through Prisma, not a model query: nothing for the query compiler to plan.
+      assert.match(sql[0], /^\/\* Fan\.page \*\//);
     }
   });
 
@@ -58,10 +60,11 @@ describe("SQL statements per request", () => {
         query: { limit, ...(cursor ? { cursor } : {}) },
       });
       cursor = res.body.nextCursor;
-      const { count } = await statementsOf("GET", "/creators/1/fans/1/messages", {
+      const { count, sql } = await statementsOf("GET", "/creators/1/fans/1/messages", {
         query: { limit, ...(cursor ? { cursor } : {}) },
       });
       assert.equal(count, 1, `limit ${limit}`);
+      assert.match(sql[0], /^\/\* Message\.page \*\//);
     }
   });
 

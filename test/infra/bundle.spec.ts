@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
+import { createRequire } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
@@ -9,6 +10,8 @@ import {
   BundleError,
   bundleFunction,
   cacheInputs,
+  LAZY_MODULES,
+  lazyModuleFile,
   PROJECT_ROOT,
   QUERY_COMPILER_WASM_FILE,
 } from "../../infra/lib/bundle";
@@ -200,8 +203,12 @@ describe("function bundles (infra/lib/bundle.ts)", () => {
       });
       assert.equal(first.hash, second.hash);
       assert.equal(first.bytes, second.bytes);
-      assert.deepEqual(fs.readdirSync(first.dir), ["index.js", QUERY_COMPILER_WASM_FILE]);
-      for (const file of fs.readdirSync(first.dir)) {
+      assert.deepEqual(fs.readdirSync(first.dir), [
+        "index.js",
+        "node_modules",
+        QUERY_COMPILER_WASM_FILE,
+      ]);
+      for (const file of Object.keys(first.files)) {
         assert.ok(
           fs
             .readFileSync(path.join(first.dir, file))
@@ -232,11 +239,70 @@ describe("function bundles (infra/lib/bundle.ts)", () => {
     assert.ok(wasmApi.validate(wasm), "a module WebAssembly accepts");
     const index = fs.readFileSync(path.join(bundle.dir, "index.js"), "utf8");
     assert.ok(!index.includes(inlinedCompiler().slice(0, 200)), "no base64 copy left in index.js");
+    const lazy = Object.fromEntries(
+      LAZY_MODULES.map((m) => [
+        lazyModuleFile(m),
+        fs.statSync(path.join(bundle.dir, lazyModuleFile(m))).size,
+      ]),
+    );
     assert.deepEqual(bundle.files, {
       "index.js": Buffer.byteLength(index),
+      ...lazy,
       [QUERY_COMPILER_WASM_FILE]: wasm.length,
     });
-    assert.equal(bundle.bytes, Buffer.byteLength(index) + wasm.length);
+    assert.equal(
+      bundle.bytes,
+      Object.values(bundle.files).reduce((sum, n) => sum + n, 0),
+    );
+  });
+
+  it("ships the modules required on first use as their own files, where require() finds them", () => {
+    const bundle = bundleFunction({
+      name: "api",
+      entry: "handlers/api.ts",
+      outRoot: tmp,
+      cache: false,
+    });
+    const index = fs.readFileSync(path.join(bundle.dir, "index.js"), "utf8");
+    const fromIndex = createRequire(path.join(bundle.dir, "index.js"));
+    for (const specifier of LAZY_MODULES) {
+      // index.js requires the package by name instead of carrying it...
+      assert.ok(index.includes(`require("${specifier}")`), `index.js requires ${specifier}`);
+      // ...and Node resolves that name, from index.js, to the file shipped beside it (the
+      // bundle lives in the OS temp directory: no node_modules of the project above it).
+      assert.equal(fromIndex.resolve(specifier), path.join(bundle.dir, lazyModuleFile(specifier)));
+    }
+    // Each file works on its own: what secrets.ts and tracer.ts take from them.
+    const secrets = fromIndex("@aws-lambda-powertools/parameters/secrets") as {
+      SecretsProvider: new (o: object) => { get: unknown };
+    };
+    assert.equal(typeof new secrets.SecretsProvider({}).get, "function");
+    const tracing = fromIndex("@aws-lambda-powertools/tracer") as {
+      Tracer: new (o: object) => { isTracingEnabled(): boolean };
+    };
+    assert.equal(new tracing.Tracer({ serviceName: "bundle-test" }).isTracingEnabled(), false);
+    // The X-Ray and AWS SDKs are no longer in index.js.
+    assert.doesNotMatch(index, /aws-xray-sdk|SecretsManagerClient/);
+  });
+
+  it("refuses a lazy module that is not a package name", () => {
+    assert.throws(
+      () =>
+        bundleFunction({
+          name: "fn",
+          entry,
+          outRoot: tmp,
+          cache: false,
+          lazyModules: ["../escape"],
+        }),
+      (err: unknown) =>
+        err instanceof BundleError && /lazyModules must hold package names/.test(err.message),
+    );
+  });
+
+  it("ships no lazy file for a module the entry does not use", () => {
+    const bundle = bundleFunction({ name: "fn", entry, outRoot: tmp, cache: false });
+    assert.deepEqual(fs.readdirSync(bundle.dir), ["index.js"]);
   });
 
   it("inlines the query compiler as Prisma generates it when asked to (queryCompilerWasm: inline)", () => {
@@ -247,7 +313,10 @@ describe("function bundles (infra/lib/bundle.ts)", () => {
       cache: false,
       queryCompilerWasm: "inline",
     });
-    assert.deepEqual(fs.readdirSync(bundle.dir), ["index.js"]);
+    assert.deepEqual(
+      Object.keys(bundle.files),
+      ["index.js", ...LAZY_MODULES.map(lazyModuleFile)].sort(),
+    );
     const index = fs.readFileSync(path.join(bundle.dir, "index.js"), "utf8");
     assert.ok(index.includes(inlinedCompiler().slice(0, 200)));
   });
@@ -277,7 +346,11 @@ describe("function bundles (infra/lib/bundle.ts)", () => {
     const reused = bundleFunction({ name: "api", entry: "handlers/api.ts", outRoot });
     assert.equal(reused.cached, true);
     assert.deepEqual(reused.files, built.files);
-    assert.deepEqual(fs.readdirSync(reused.dir), Object.keys(built.files));
+    const listed = (fs.readdirSync(reused.dir, { recursive: true }) as string[])
+      .filter((f) => fs.statSync(path.join(reused.dir, f)).isFile())
+      .map((f) => f.split(path.sep).join("/"))
+      .sort();
+    assert.deepEqual(listed, Object.keys(built.files));
   });
 });
 
@@ -401,10 +474,14 @@ describe("the API function's bundle, run outside the project", () => {
   it("answers /health and a Prisma model query with the query compiler read from its .wasm file", async () => {
     const { responses } = await runBundle(
       path.join(outside, "var-task"),
-      ["/health", "/creators/1/fans?limit=3"],
+      // The fans page is SQL through Prisma; an unknown creator's empty page then runs a model
+      // query (creator.findUnique), which the query compiler plans.
+      ["/health", "/creators/1/fans?limit=3", "/creators/2000000000/fans"],
       { DATABASE_URL: db.url, POWERTOOLS_LOG_LEVEL: "SILENT" },
     );
-    const [health, fans] = responses;
+    const [health, fans, unknown] = responses;
+    assert.equal(unknown.statusCode, 404, unknown.body);
+    assert.match(JSON.parse(unknown.body).error.message, /Creator 2000000000 was not found/);
     assert.equal(health.statusCode, 200, health.body);
     const healthBody = JSON.parse(health.body);
     assert.equal(healthBody.status, "ok");

@@ -416,7 +416,9 @@ async function run(log: (line: string) => void): Promise<string> {
         },
       );
       if (res.status !== 0) throw new Error(`cold start of ${file} failed: ${res.stderr}`);
-      const parsed = JSON.parse(res.stdout.trim()) as {
+      // The fixture's line is the last: the handler may print before it (a SlowQueries EMF
+      // line when the first operation, Prisma's start included, passes SLOW_QUERY_MS).
+      const parsed = JSON.parse(res.stdout.trim().split("\n").pop() ?? "") as {
         importMs: number;
         firstRequestMs: number;
         status: number;

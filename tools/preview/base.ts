@@ -12,15 +12,8 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { baseError } from "../lib/errors";
 import type { PlanDocument } from "./diff";
-
-/** The base ref cannot be checked out or its preview failed: exit code 2. */
-export class BasePreviewError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "BasePreviewError";
-  }
-}
 
 export interface BasePreviewOptions {
   /** A git ref of the repository at `projectRoot`: branch, tag, commit, `origin/main`. */
@@ -57,12 +50,12 @@ function git(root: string, args: string[]): { ok: boolean; out: Buffer; err: str
   };
 }
 
-/** The commit `ref` names, or a BasePreviewError saying how to make it available. */
+/** The commit `ref` names, or a base error saying how to make it available. */
 export function resolveBaseCommit(root: string, ref: string): string {
-  if (ref.startsWith("-")) throw new BasePreviewError(`--base ${ref}: not a git ref`);
+  if (ref.startsWith("-")) throw baseError(`--base ${ref}: not a git ref`);
   const r = git(root, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
   if (!r.ok) {
-    throw new BasePreviewError(
+    throw baseError(
       `--base ${ref}: no such commit in this repository${r.err.trim() ? ` (${r.err.trim()})` : ""}; fetch it first (git fetch origin ${ref}; in GitHub Actions, actions/checkout with fetch-depth: 0)`,
     );
   }
@@ -72,11 +65,10 @@ export function resolveBaseCommit(root: string, ref: string): string {
 /** Extracts `commit`'s tree into `dir` and links what it needs from this checkout. */
 function prepareCheckout(root: string, commit: string, dir: string): void {
   const archive = git(root, ["archive", "--format=tar", commit]);
-  if (!archive.ok)
-    throw new BasePreviewError(`git archive ${commit} failed: ${archive.err.trim()}`);
+  if (!archive.ok) throw baseError(`git archive ${commit} failed: ${archive.err.trim()}`);
   const tar = spawnSync("tar", ["-x", "-C", dir], { input: archive.out });
   if (tar.status !== 0) {
-    throw new BasePreviewError(
+    throw baseError(
       `extracting the base failed: ${tar.error?.message ?? tar.stderr?.toString().trim()}`,
     );
   }
@@ -116,7 +108,7 @@ function prepareCheckout(root: string, commit: string, dir: string): void {
       encoding: "utf8",
     });
     if (gen.status !== 0) {
-      throw new BasePreviewError(
+      throw baseError(
         `generating the base's Prisma client failed: ${(gen.stderr || gen.stdout).trim()}`,
       );
     }
@@ -153,7 +145,7 @@ export async function runBasePreview(options: BasePreviewOptions): Promise<BaseP
     options.onCheckout?.(dir);
     const cli = path.join("tools", "preview", "cli.ts");
     if (!fs.existsSync(path.join(dir, cli))) {
-      throw new BasePreviewError(`--base ${options.ref}: the base has no ${cli} to preview with`);
+      throw baseError(`--base ${options.ref}: the base has no ${cli} to preview with`);
     }
     const args = ["tools/bin/ts-run.js", cli, "--stack", options.stack, "--json"];
     if (options.cost) args.push("--cost");
@@ -183,7 +175,7 @@ export async function runBasePreview(options: BasePreviewOptions): Promise<BaseP
     );
     child = undefined;
     if (result.code !== 0 && result.code !== 1) {
-      throw new BasePreviewError(
+      throw baseError(
         `the preview of ${options.stack} at --base ${options.ref} (${commit.slice(0, 12)}) failed (exit ${result.code}):\n${tail(result.err)}`,
       );
     }
@@ -191,12 +183,12 @@ export async function runBasePreview(options: BasePreviewOptions): Promise<BaseP
     try {
       document = JSON.parse(result.out) as BasePreview["document"];
     } catch {
-      throw new BasePreviewError(
+      throw baseError(
         `the preview at --base ${options.ref} did not print a JSON document: ${tail(result.out, 3)}`,
       );
     }
     if (!Array.isArray(document.resources)) {
-      throw new BasePreviewError(`the preview at --base ${options.ref} listed no resources`);
+      throw baseError(`the preview at --base ${options.ref} listed no resources`);
     }
     return {
       ref: options.ref,

@@ -89,10 +89,10 @@ export function describeError(err: unknown): DescribedError {
   const toolKind = named(err, "ToolError") ? (err as Error & { kind?: string }).kind : undefined;
   if (toolKind === "stack-config") return { kind: "stack-config", message, problems: [message] };
   if (toolKind === "policy-config") return { kind: "policy-config", message, problems: [message] };
+  if (toolKind === "base") return { kind: "base", message, problems: [message] };
   if (toolKind !== undefined && toolKind !== "program") {
     return { kind: "usage", message, problems: [message] };
   }
-  if (named(err, "BasePreviewError")) return { kind: "base", message, problems: [message] };
   if (named(err, "TypeCheckError")) {
     const t = err as Error & {
       diagnostics: string;

@@ -350,11 +350,7 @@ export async function runProgram(options: RunProgramOptions): Promise<ProgramRun
   saveComputedOutputs();
   const resources = order.map((urn) => captured.get(urn)!);
   // The engine hashes every asset and archive when the resource registers; a missing one fails.
-  try {
-    checkAssets(resources, workDir, (r) => wireValueOf(r.inputsStruct));
-  } catch (err) {
-    throw programError((err as Error).message, err);
-  }
+  checkAssets(resources, workDir, (r) => wireValueOf(r.inputsStruct));
   // The stack registers its outputs like any component; the wire format keeps secret markers.
   const stackResource = resources.find((r) => r.type === "pulumi:pulumi:Stack");
   const rawOutputs = stackResource?.outputsStruct ? wireValueOf(stackResource.outputsStruct) : {};

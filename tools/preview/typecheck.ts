@@ -9,9 +9,10 @@
 import * as path from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import type * as TS from "typescript";
+import { EXIT_USAGE, ToolError } from "../lib/errors";
 
-/** The program has type errors: exit code 2. */
-export class TypeCheckError extends Error {
+/** The program has type errors: a ToolError (exit code 2) that carries the diagnostics. */
+export class TypeCheckError extends ToolError {
   constructor(
     readonly diagnostics: string,
     readonly count: number,
@@ -21,6 +22,8 @@ export class TypeCheckError extends Error {
       first
         ? `${count} type error${count === 1 ? "" : "s"}; first: ${first.file}:${first.line}:${first.column}: ${first.text}`
         : `${count} type error${count === 1 ? "" : "s"}`,
+      EXIT_USAGE,
+      { kind: "program" },
     );
     this.name = "TypeCheckError";
   }

@@ -5,7 +5,6 @@
  */
 import { randomUUID } from "node:crypto";
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
-import { Client } from "pg";
 import { type Authenticator, gatewayClaimsAuthenticator } from "../../handlers/lib/auth";
 import { createApiHandler } from "../../handlers/lib/http-handler";
 import { createLogger, type Logger } from "../../handlers/lib/logger";
@@ -14,7 +13,10 @@ import { Database, type DatabaseOptions } from "../../handlers/lib/prisma";
 import { createTracer } from "../../handlers/lib/tracer";
 import { routes } from "../../handlers/routes";
 import { type SeedOptions, seedDatabase } from "../../prisma/seed";
+import { withClient } from "../../tools/dev/embedded-postgres";
 import { createTestDatabase, type TestDatabase } from "../support/database";
+
+export { withClient };
 
 /** Small and fast: enough rows for every pagination edge. */
 export const TEST_SEED: SeedOptions = {
@@ -37,16 +39,6 @@ export async function migratedDatabase(
   });
   if (seed) await withClient(db.url, (client) => seedDatabase(client, seed));
   return db;
-}
-
-export async function withClient<T>(url: string, fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
 }
 
 export const quietLogger = (): Logger => createLogger({ level: "SILENT" });

@@ -9,7 +9,6 @@
  */
 import * as assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { Client } from "pg";
 import { loadMigrationsFromDir } from "../../handlers/lib/migrations";
 import { QUIET_STATEMENT_LOGGING } from "../../handlers/migration/app-role";
 import { runMigrations } from "../../handlers/migration/run";
@@ -17,6 +16,7 @@ import type { SecretStore } from "../../handlers/migration/secret-store";
 import {
   type EmbeddedServer,
   startEmbeddedPostgres,
+  withClient,
   withDatabase,
 } from "../../tools/dev/embedded-postgres";
 
@@ -30,16 +30,6 @@ class MemorySecrets implements SecretStore {
   }
   async write(id: string, value: string): Promise<void> {
     this.values.set(id, value);
-  }
-}
-
-async function withClient<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
   }
 }
 

@@ -9,7 +9,6 @@
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
-import { Client } from "pg";
 import { gatewayClaimsAuthenticator } from "../../handlers/lib/auth";
 import { createApiHandler } from "../../handlers/lib/http-handler";
 import { createLogger } from "../../handlers/lib/logger";
@@ -18,7 +17,7 @@ import { Database } from "../../handlers/lib/prisma";
 import { createTracer } from "../../handlers/lib/tracer";
 import { routes } from "../../handlers/routes";
 import { type SeedOptions, seedDatabase } from "../../prisma/seed";
-import { startEmbeddedPostgres, withDatabase } from "../dev/embedded-postgres";
+import { startEmbeddedPostgres, withClient, withDatabase } from "../dev/embedded-postgres";
 
 /** Slots PostgreSQL keeps for superusers (the application role cannot use them). */
 const SUPERUSER_RESERVED = 2;
@@ -70,16 +69,6 @@ export async function startLimitedPostgres(
   } catch (err) {
     await server.stop();
     throw err;
-  }
-}
-
-async function withClient<T>(url: string, fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
   }
 }
 

@@ -13,6 +13,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { dirname, join, sep } from "node:path";
+import { Client } from "pg";
 import { ToolError } from "../lib/errors";
 
 export interface EmbeddedServer {
@@ -230,4 +231,15 @@ export function withDatabase(url: string, database: string): string {
   const u = new URL(url);
   u.pathname = `/${database}`;
   return u.toString();
+}
+
+/** A connected `pg` client on `url` for the length of `fn`, ended afterwards even when `fn` throws. */
+export async function withClient<T>(url: string, fn: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
 }

@@ -108,41 +108,31 @@ export class Dashboard extends pulumi.ComponentResource {
         });
         y += 3;
       }
-      args.definitions.forEach((definition, index) => {
+      // Alarm signals first (with their threshold line), then signals without an alarm, two
+      // graphs per row.
+      const graphs = [
+        ...args.definitions.map((definition) => ({
+          title: definition.title,
+          period: definition.evaluation.periodSeconds,
+          metrics: [...widgetMetrics(definition), ...companionMetrics(definition)],
+          annotations: {
+            horizontal: [{ label: "alarm threshold", value: definition.threshold }],
+          },
+        })),
+        ...(args.signals ?? []).map((signal) => ({
+          title: signal.title,
+          period: signal.periodSeconds,
+          metrics: [metricLine(signal.metric, {})],
+        })),
+      ];
+      graphs.forEach(({ title, period, metrics, ...rest }, index) => {
         widgets.push({
           type: "metric",
           x: (index % 2) * WIDTH,
           y: y + Math.floor(index / 2) * HEIGHT,
           width: WIDTH,
           height: HEIGHT,
-          properties: {
-            title: definition.title,
-            view: "timeSeries",
-            region: args.region,
-            period: definition.evaluation.periodSeconds,
-            metrics: [...widgetMetrics(definition), ...companionMetrics(definition)],
-            annotations: {
-              horizontal: [{ label: "alarm threshold", value: definition.threshold }],
-            },
-          },
-        });
-      });
-      const first = args.definitions.length;
-      (args.signals ?? []).forEach((signal, i) => {
-        const index = first + i;
-        widgets.push({
-          type: "metric",
-          x: (index % 2) * WIDTH,
-          y: y + Math.floor(index / 2) * HEIGHT,
-          width: WIDTH,
-          height: HEIGHT,
-          properties: {
-            title: signal.title,
-            view: "timeSeries",
-            region: args.region,
-            period: signal.periodSeconds,
-            metrics: [metricLine(signal.metric, {})],
-          },
+          properties: { title, view: "timeSeries", region: args.region, period, metrics, ...rest },
         });
       });
       return pulumi.jsonStringify({ widgets });

@@ -9,6 +9,7 @@ import {
   objectKey,
   oneOf,
   optional,
+  setTogether,
   stringList,
   text,
   whenClean,
@@ -136,29 +137,20 @@ export function authSettings(k: AuthKeys) {
 const auth = objectKey(
   authFields,
   'an object such as { mfa: "ON", tokenMinutes: 60 }, or { userPoolArn: "arn:aws:cognito-idp:…", clientIds: ["…"] } for an existing pool',
-  z.superRefine(
-    (k: AuthKeys, ctx) => {
-      if ((k.userPoolArn === undefined) !== (k.clientIds === undefined)) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["userPoolArn"],
-          message:
-            "and auth.clientIds must be set together (an existing pool and the app clients the API accepts), or neither to create a pool",
-        });
-      }
-    },
-    whenClean("userPoolArn", "clientIds"),
+  setTogether(
+    "auth",
+    "userPoolArn",
+    "clientIds",
+    "(an existing pool and the app clients the API accepts), or neither to create a pool",
+  ),
+  setTogether(
+    "auth",
+    "oidcIssuer",
+    "oidcAudience",
+    "(the issuer and the aud values the API accepts)",
   ),
   z.superRefine(
     (k: AuthKeys, ctx) => {
-      if ((k.oidcIssuer === undefined) !== (k.oidcAudience === undefined)) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["oidcIssuer"],
-          message:
-            "and auth.oidcAudience must be set together (the issuer and the aud values the API accepts)",
-        });
-      }
       if (k.oidcIssuer !== undefined && k.userPoolArn !== undefined) {
         ctx.addIssue({
           code: "custom",

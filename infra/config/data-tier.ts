@@ -21,6 +21,7 @@ import {
   optional,
   refined,
   required,
+  setTogether,
   stringList,
   text,
   whenClean,
@@ -86,16 +87,15 @@ const network = objectKey(
     ),
   },
   'an object such as { cidrBlock: "10.40.0.0/16", endpointAzCount: 2 }',
+  setTogether(
+    "network",
+    "vpcId",
+    "subnetIds",
+    "(an existing VPC and its private subnets), or neither to create a VPC",
+  ),
   z.superRefine(
     (n: { vpcId?: string; subnetIds?: string[] }, ctx) => {
-      if ((n.vpcId === undefined) !== (n.subnetIds === undefined)) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["vpcId"],
-          message:
-            "and network.subnetIds must be set together (an existing VPC and its private subnets), or neither to create a VPC",
-        });
-      } else if (n.subnetIds !== undefined && new Set(n.subnetIds).size < 2) {
+      if (n.vpcId !== undefined && n.subnetIds !== undefined && new Set(n.subnetIds).size < 2) {
         ctx.addIssue({
           code: "custom",
           path: ["subnetIds"],

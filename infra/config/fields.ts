@@ -223,3 +223,23 @@ export function whenClean(...paths: string[]) {
       ),
   };
 }
+
+/**
+ * A rule for two keys of one object that only make sense as a pair (a VPC and its subnets, an
+ * issuer and its audience): both set or neither. The message names the first key, then the
+ * second with `section.` in front, then `why`.
+ */
+export function setTogether<K extends string>(section: string, first: K, second: K, why: string) {
+  return z.superRefine(
+    (value: Partial<Record<K, unknown>>, ctx) => {
+      if ((value[first] === undefined) !== (value[second] === undefined)) {
+        ctx.addIssue({
+          code: "custom",
+          path: [first],
+          message: `and ${section}.${second} must be set together ${why}`,
+        });
+      }
+    },
+    whenClean(first, second),
+  );
+}

@@ -35,21 +35,27 @@ interface ScaleRun {
   programMs: number;
   policyMs: number;
   peakRssBytes: number;
-  profile: PreviewProfile;
+  /** Only for a run made with the CPU profiler on. */
+  profile?: PreviewProfile;
 }
 
 /**
  * Runs `npm run preview -- --stack prod --program tools/policy/scale-program.ts` (without npm)
- * for `functions` functions in a fresh process, with a CPU profile, and reads its figures:
- * times from its report, the peak resident set from `process.resourceUsage()` at exit.
+ * for `functions` functions in a fresh process and reads its figures: times from its report,
+ * the peak resident set from `process.resourceUsage()` at exit. With `profiled`, under the CPU
+ * profiler, whose sampling slows the run (about a third at 10 000 resources): a profiled run
+ * says where the time goes, the timed runs say how long it takes.
  */
-async function previewInFreshProcess(functions: number, dir: string): Promise<ScaleRun> {
+async function previewInFreshProcess(
+  functions: number,
+  dir: string,
+  profiled: boolean,
+): Promise<ScaleRun> {
   const jsonFile = path.join(dir, "preview.json");
   const peakFile = path.join(dir, "peak-rss");
   const profileDir = path.join(dir, "profile");
   const args = [
-    "--cpu-prof",
-    `--cpu-prof-dir=${profileDir}`,
+    ...(profiled ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
     "--require",
     path.join(ROOT, "tools", "bench", "peak-memory.js"),
     path.join(ROOT, "tools", "bin", "ts-run.js"),
@@ -89,18 +95,36 @@ async function previewInFreshProcess(functions: number, dir: string): Promise<Sc
     resources?: unknown[];
     policyPack: { durationMs: number };
   };
-  const profileFile = fs.readdirSync(profileDir).find((f) => f.endsWith(".cpuprofile"));
-  if (!profileFile) throw new Error(`node wrote no CPU profile in ${profileDir}`);
-  const profile = JSON.parse(
-    fs.readFileSync(path.join(profileDir, profileFile), "utf8"),
-  ) as CpuProfile;
   return {
     resources: FIXED_RESOURCES + functions * 10,
     programMs: Number(timing[1]) * 1000,
     policyMs: document.policyPack.durationMs,
     peakRssBytes: Number(fs.readFileSync(peakFile, "utf8")),
-    profile: previewProfile(profile),
+    profile: profiled ? readProfile(profileDir) : undefined,
   };
+}
+
+function readProfile(profileDir: string): PreviewProfile {
+  const profileFile = fs.readdirSync(profileDir).find((f) => f.endsWith(".cpuprofile"));
+  if (!profileFile) throw new Error(`node wrote no CPU profile in ${profileDir}`);
+  const profile = JSON.parse(
+    fs.readFileSync(path.join(profileDir, profileFile), "utf8"),
+  ) as CpuProfile;
+  return previewProfile(profile);
+}
+
+/** One preview in a fresh process, in a temporary directory removed afterwards. */
+async function scaleRun(size: number, profiled: boolean): Promise<ScaleRun> {
+  const functions = functionsFor(size);
+  process.stderr.write(
+    `scale: previewing ${functions} generated functions (~${size} resources)${profiled ? " under the CPU profiler" : ""}…\n`,
+  );
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "huntaze-scale-"));
+  try {
+    return await previewInFreshProcess(functions, dir, profiled);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 const mb = (bytes: number): string => `${Math.round(bytes / 2 ** 20)} MB`;
@@ -118,18 +142,7 @@ export const section: BenchSection = {
       log(line);
     };
     const runs: ScaleRun[] = [];
-    for (const size of sizes()) {
-      const functions = functionsFor(size);
-      process.stderr.write(
-        `scale: previewing ${functions} generated functions (~${size} resources)…\n`,
-      );
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "huntaze-scale-"));
-      try {
-        runs.push(await previewInFreshProcess(functions, dir));
-      } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-      }
-    }
+    for (const size of sizes()) runs.push(await scaleRun(size, false));
     const smallest = runs[0] as ScaleRun;
     const policyPerResource = (r: ScaleRun) => r.policyMs / r.resources;
     emit(
@@ -145,12 +158,14 @@ export const section: BenchSection = {
       );
     }
     const largest = runs[runs.length - 1] as ScaleRun;
+    const profiled = await scaleRun(largest.resources, true);
+    const profiles = profiled.profile as PreviewProfile;
     for (const [stage, profile] of [
-      ["program stage (the mock runtime)", largest.profile.program],
-      ["policy stage", largest.profile.policy],
+      ["program stage (the mock runtime)", profiles.program],
+      ["policy stage", profiles.policy],
     ] as const) {
       emit(
-        `\nWhere the ${stage} goes at ${largest.resources} resources (CPU profile of the same run, ${seconds(profile.totalMs)} sampled):\n`,
+        `\nWhere the ${stage} goes at ${largest.resources} resources (CPU profile of one more run, slower under the profiler: ${seconds(profile.totalMs)} sampled):\n`,
       );
       emit("| code | share | per resource |");
       emit("|---|---:|---:|");

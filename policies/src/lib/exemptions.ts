@@ -93,10 +93,11 @@ export function expiryOf(expires: string, on: string = today()): Expiry {
 // --- The tag ---------------------------------------------------------------------------------
 
 /**
- * Key `policy-exemption:<policy>`, value `until=YYYY-MM-DD by=<owner> reason=<text>` (`by=` may
- * be absent in a tag written before owners existed: see {@link describeOwner}). Within AWS's tag rules
- * (keys ≤ 128 and values ≤ 256 characters; letters, digits, spaces and `_ . : / = + - @`; `aws:`
- * reserved), kept to ASCII and plain spaces so every service's tag API accepts it.
+ * Key `policy-exemption:<policy>`, value `until=YYYY-MM-DD by=<owner> reason=<text>` (`by=`
+ * may be absent in a tag written before owners existed: see {@link describeOwner}). Within AWS's
+ * tag rules (keys ≤ 128 and values ≤ 256 characters; letters, digits, spaces and
+ * `_ . : / = + - @`; `aws:` reserved), kept to ASCII and plain spaces so every service's tag API
+ * accepts it.
  */
 export const EXEMPTION_TAG_PREFIX = "policy-exemption:";
 export const TAG_KEY_MAX_LENGTH = 128;

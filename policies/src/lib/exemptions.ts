@@ -1,8 +1,9 @@
 /**
  * The rules of an exemption, in one place: its expiry date, its owner and the tag that declares
- * it next to the resource. Shared by the pack (which decides), the program's helper (infra/lib/exemptions.ts,
- * which builds the tag and fails `pulumi preview` on a bad one) and the offline preview's report,
- * so the three cannot disagree. Imports nothing: the program loads it too.
+ * it next to the resource. Shared by the pack (which decides), the program's helper
+ * (infra/lib/exemptions.ts, which builds the tag and fails `pulumi preview` on a bad one) and the
+ * offline preview's report, so the three cannot disagree. Imports nothing: the program loads it
+ * too.
  */
 
 /** The report warns about exemptions expiring within this many days. */

@@ -41,6 +41,7 @@ export function oidcAuthorizerArgs(
       {
         policy: "lambda-in-vpc",
         expires: "2027-05-31",
+        owner: "platform-team",
         reason:
           "Fetches the OIDC issuer JWKS from the internet which the private VPC without NAT cannot reach. It has no database access.",
       },

@@ -80,8 +80,8 @@ export interface LambdaFunctionArgs {
    */
   bundle?: Pick<BundleOptions, "outRoot" | "cache" | "assets">;
   /**
-   * Exemptions of the function from policies of the pack, each with its reason and last day,
-   * declared as `policy-exemption:<policy>` tags on the function (infra/lib/exemptions.ts).
+   * Exemptions of the function from policies of the pack, each with its owner, reason and last
+   * day, declared as `policy-exemption:<policy>` tags on the function (infra/lib/exemptions.ts).
    * @default []
    */
   policyExemptions?: PolicyExemption[];

@@ -59,10 +59,11 @@ describe("the prod stack with an OIDC issuer under the offline preview", () => {
       evaluation.violations.filter((v) => v.level === "mandatory"),
       [],
     );
-    // Outside the VPC by design: exempted from lambda-in-vpc by the tag on the function itself.
+    // Outside the VPC by design: exempted from lambda-in-vpc by the tag on the function itself,
+    // with its owner.
     assert.deepEqual(
-      evaluation.exemptions.map((e) => [e.status, e.policy, e.resourceName, e.source]),
-      [["in-force", "lambda-in-vpc", "authorizer-function", "resource-tag"]],
+      evaluation.exemptions.map((e) => [e.status, e.policy, e.resourceName, e.source, e.owner]),
+      [["in-force", "lambda-in-vpc", "authorizer-function", "resource-tag", "platform-team"]],
     );
   });
 });

@@ -110,6 +110,37 @@ describe("policy config, reconciled as the engine does before Configure", () => 
     }
   });
 
+  it("takes an owner on an exemption, and still an entry without one", () => {
+    const exemption = { resource: "db", reason: "vendor agent connects", expires: "2027-03-31" };
+    const config = reconcile({
+      "rds-no-public-access": {
+        exemptions: [{ ...exemption, owner: "jane@example.com" }, exemption],
+      },
+    });
+    assert.deepEqual(config["rds-no-public-access"].properties.exemptions, [
+      { ...exemption, owner: "jane@example.com" },
+      exemption,
+    ]);
+  });
+
+  it("rejects a blank owner or one that is not a string, naming the entry and the fix", () => {
+    const exemption = { resource: "db", reason: "vendor agent connects", expires: "2027-03-31" };
+    for (const owner of ["", "   "]) {
+      rejects(
+        { "rds-no-public-access": { exemptions: [exemption, { ...exemption, owner }] } },
+        /^policies\/config\/test\.json: invalid policy config:\n {2}- rds-no-public-access\.exemptions\[1\]\.owner is blank; name the team or person who owns the exemption, e\.g\. "platform-team" or "jane@example\.com"$/,
+      );
+    }
+    rejects(
+      { "rds-no-public-access": { exemptions: [{ ...exemption, owner: ["platform-team"] }] } },
+      /rds-no-public-access\.exemptions\[0\]\.owner must be a string, not an array/,
+    );
+    rejects(
+      { "rds-no-public-access": { exemptions: [{ ...exemption, ownr: "platform-team" }] } },
+      /rds-no-public-access\.exemptions\[0\]\.ownr is not allowed \(did you mean "owner"\?\)/,
+    );
+  });
+
   it("accepts an expired exemption: the pack judges the resource again and says why", () => {
     const config = reconcile({
       "rds-no-public-access": {

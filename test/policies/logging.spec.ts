@@ -63,7 +63,7 @@ describe("#cloudwatch-log-group-retention", () => {
     });
   });
 
-  it("stands down for a resource exempted in the config, with its reason", async () => {
+  it("stands down for a resource exempted in the config, with its owner and reason", async () => {
     const args = createResourceValidationArgs(
       LogGroup,
       { retentionInDays: 0 },
@@ -71,7 +71,12 @@ describe("#cloudwatch-log-group-retention", () => {
         name: "audit",
         config: {
           exemptions: [
-            { resource: "audit", reason: "kept forever for audit", expires: "2027-06-30" },
+            {
+              resource: "audit",
+              owner: "security-team",
+              reason: "kept forever for audit",
+              expires: "2027-06-30",
+            },
           ],
         },
       },
@@ -79,7 +84,7 @@ describe("#cloudwatch-log-group-retention", () => {
     await assertResourceNotApplicable(
       policy,
       args,
-      /exempted until 2027-06-30 by policy config exemptions\[0\]: kept forever/,
+      /exempted until 2027-06-30 by policy config exemptions\[0\] \(owner: security-team\): kept forever/,
     );
   });
 

@@ -20,6 +20,7 @@ interface Listed {
   resourceName: string;
   source: string;
   declaredAt: string;
+  owner?: string;
   reason: string;
   expires: string;
   status: string;
@@ -30,8 +31,9 @@ interface Listed {
 
 /**
  * The fixture program declares its exemptions as tags (in force, expired, locked by the config, a
- * misspelt policy); the policy config, prod's plus two entries, declares one in force and one
- * naming no resource.
+ * misspelt policy), one in force written before owners existed (no `by=`); the policy config,
+ * prod's plus two entries, declares one in force with an owner and one without, naming no
+ * resource.
  */
 describe("npm run preview lists every exemption, judged on 2026-12-01", () => {
   onDay("2026-12-01");
@@ -46,6 +48,7 @@ describe("npm run preview lists every exemption, judged on 2026-12-01", () => {
       exemptions: [
         {
           resource: "db",
+          owner: "dba-team",
           reason: "the port is fixed by the vendor's replication agent",
           expires: "2027-06-30",
         },
@@ -76,12 +79,12 @@ describe("npm run preview lists every exemption, judged on 2026-12-01", () => {
     );
     assert.match(
       out,
-      /\n {6}SQS queue "jobs" must have a redrive policy .*; the exemption tag policy-exemption:sqs-queue-redrive on `jobs` expired on 2026-11-30 \(reason: Drained by hand during the November migration\)\.\n/,
+      /\n {6}SQS queue "jobs" must have a redrive policy .*; the exemption tag policy-exemption:sqs-queue-redrive on `jobs` expired on 2026-11-30 \(owner: data-platform; reason: Drained by hand during the November migration\)\.\n/,
     );
     assert.match(out, /^ {2}lambda-in-vpc\s+mandatory\s+not applicable \(nothing to check\)$/m);
   });
 
-  it("prints each exemption with its status, source, expiry and reason, and warns of the one about to expire", async () => {
+  it("prints each exemption with its status, source, expiry, owner and reason, and warns of the one without an owner and the one about to expire", async () => {
     const { out } = await preview(
       "--stack",
       "prod",
@@ -96,26 +99,27 @@ describe("npm run preview lists every exemption, judged on 2026-12-01", () => {
       [
         "Exemptions (judged on 2026-12-01, UTC): 2 in force, 1 expired, 3 not applied",
         "  NOT ALLOWED lambda-environment-no-secrets  aws:lambda/function:Function api",
-        "      until 2027-06-30 — resource tag policy-exemption:lambda-environment-no-secrets",
+        "      until 2027-06-30 — resource tag policy-exemption:lambda-environment-no-secrets — owner: payments-team",
         "      reason: Locked by the policy config so this tag must not apply",
         "      this policy takes exemptions only from its policy config (allowResourceExemptions: false)",
         "  in force    lambda-in-vpc  aws:lambda/function:Function api",
-        "      until 2026-12-10 (9 days left) — resource tag policy-exemption:lambda-in-vpc",
+        "      until 2026-12-10 (9 days left) — resource tag policy-exemption:lambda-in-vpc — no owner",
         "      reason: Calls a partner API on the internet. No database access.",
         "  EXPIRED     sqs-queue-redrive  aws:sqs/queue:Queue jobs",
-        "      expired on 2026-11-30 — resource tag policy-exemption:sqs-queue-redrive",
+        "      expired on 2026-11-30 — resource tag policy-exemption:sqs-queue-redrive — owner: data-platform",
         "      reason: Drained by hand during the November migration",
         "  in force    rds-non-default-port  aws:rds/instance:Instance db",
-        `      until 2027-06-30 (211 days left) — ${path.relative(ROOT, config)} rds-non-default-port.exemptions[0]`,
+        `      until 2027-06-30 (211 days left) — ${path.relative(ROOT, config)} rds-non-default-port.exemptions[0] — owner: dba-team`,
         "      reason: the port is fixed by the vendor's replication agent",
         "  UNMATCHED   rds-non-default-port  retired-db",
-        `      until 2027-06-30 — ${path.relative(ROOT, config)} rds-non-default-port.exemptions[1]`,
+        `      until 2027-06-30 — ${path.relative(ROOT, config)} rds-non-default-port.exemptions[1] — no owner`,
         "      reason: removed in the last release, entry forgotten",
         "      names no resource of this program (renamed or removed?): delete it or correct the name",
         "  INVALID     lambda-in-vcp  aws:lambda/function:Function api",
-        "      until 2027-06-30 — resource tag policy-exemption:lambda-in-vcp",
+        "      until 2027-06-30 — resource tag policy-exemption:lambda-in-vcp — owner: jane@example.com",
         "      reason: A misspelt policy name exempts nothing",
         "      no policy of this pack is named lambda-in-vcp (did you mean lambda-in-vpc?)",
+        '  warning: 1 exemption in force has no owner (lambda-in-vpc on api): name the team or person who answers for it — "owner" in the policy config entry, by=<owner> in the tag (policyExemptionTags requires it).',
         "  warning: 1 exemption expires within 14 days (lambda-in-vpc on api, 2026-12-10): renew with a new date and a current reason, or fix the resource, before the deploy turns red.",
       ].join("\n"),
     );
@@ -153,15 +157,16 @@ describe("npm run preview lists every exemption, judged on 2026-12-01", () => {
       daysLeft: 9,
       expiringSoon: true,
     });
+    assert.equal("owner" in (inVpc ?? {}), false, "a tag without by= lists no owner");
     assert.deepEqual(
-      doc.policyPack.exemptions.map((e) => `${e.status} ${e.policy} ${e.resourceName}`),
+      doc.policyPack.exemptions.map((e) => `${e.status} ${e.policy} ${e.resourceName} ${e.owner}`),
       [
-        "not-allowed lambda-environment-no-secrets api",
-        "in-force lambda-in-vpc api",
-        "expired sqs-queue-redrive jobs",
-        "in-force rds-non-default-port db",
-        "unmatched rds-non-default-port retired-db",
-        "invalid lambda-in-vcp api",
+        "not-allowed lambda-environment-no-secrets api payments-team",
+        "in-force lambda-in-vpc api undefined",
+        "expired sqs-queue-redrive jobs data-platform",
+        "in-force rds-non-default-port db dba-team",
+        "unmatched rds-non-default-port retired-db undefined",
+        "invalid lambda-in-vcp api jane@example.com",
       ],
     );
     const log = JSON.parse(fs.readFileSync(sarif, "utf8")) as {

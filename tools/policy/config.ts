@@ -216,6 +216,24 @@ function expiryDateProblems(policy: string, properties: Record<string, unknown>)
   });
 }
 
+const OWNER_PATH = /^\/exemptions\/\d+\/owner$/;
+
+/**
+ * Blank exemption owners (`""`, `"  "`): the schema refuses them (minLength, a non-space
+ * character) and this says so with the fix instead of quoting the pattern.
+ */
+function blankOwnerProblems(policy: string, properties: Record<string, unknown>): string[] {
+  const exemptions = properties.exemptions;
+  if (!Array.isArray(exemptions)) return [];
+  return exemptions.flatMap((e: unknown, i) => {
+    const owner = (e as { owner?: unknown } | null)?.owner;
+    if (typeof owner !== "string" || owner.trim() !== "") return [];
+    return [
+      `${policy}.exemptions[${i}].owner is blank; name the team or person who owns the exemption, e.g. "platform-team" or "jane@example.com"`,
+    ];
+  });
+}
+
 /** Validates one policy's properties; returns the problems in our words (none when valid). */
 export function policyConfigProblems(
   policy: string,
@@ -226,10 +244,18 @@ export function policyConfigProblems(
   if (validate(properties)) return dates;
   return [
     ...(validate.errors ?? [])
-      // Said better, with the fix, by expiryDateProblems.
+      // Said better, with the fix, by expiryDateProblems and blankOwnerProblems.
       .filter((error) => !(error.keyword === "pattern" && EXPIRES_PATH.test(error.instancePath)))
+      .filter(
+        (error) =>
+          !(
+            (error.keyword === "pattern" || error.keyword === "minLength") &&
+            OWNER_PATH.test(error.instancePath)
+          ),
+      )
       .map((error) => describeError(policy, error)),
     ...dates,
+    ...blankOwnerProblems(policy, properties),
   ];
 }
 

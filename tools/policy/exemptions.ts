@@ -38,6 +38,11 @@ export interface ListedExemption {
   source: "policy-config" | "resource-tag";
   /** `policies/config/prod.json lambda-in-vpc.exemptions[0]`, or the tag key. */
   declaredAt: string;
+  /**
+   * Who owns it, as declared (`owner` in the config, `by=` in the tag); absent for one declared
+   * before owners existed, which still applies and is flagged "no owner".
+   */
+  owner?: string;
   reason: string;
   /** The last day it holds (UTC), as declared. */
   expires: string;
@@ -92,10 +97,12 @@ export function listExemptions(
             status: "invalid" as const,
             problem: `expires ${JSON.stringify(e.expires)} is not a calendar date`,
           };
+      const owner = typeof e.owner === "string" && e.owner.trim() !== "" ? e.owner : undefined;
       const common = {
         policy,
         source: "policy-config" as const,
         declaredAt,
+        ...(owner === undefined ? {} : { owner }),
         reason: e.reason,
         expires: e.expires,
       };
@@ -142,8 +149,14 @@ export function listExemptions(
         });
         continue;
       }
-      const { policy, reason, expires } = tag.exemption;
-      const entry = { ...where, policy, reason, expires };
+      const { policy, reason, expires, owner } = tag.exemption;
+      const entry = {
+        ...where,
+        policy,
+        ...(owner === undefined ? {} : { owner }),
+        reason,
+        expires,
+      };
       if (!order.has(policy)) {
         const hint = closestName(policy, policies);
         listed.push({
@@ -188,7 +201,15 @@ function when(e: ListedExemption): string {
   return `until ${e.expires} (${left})`;
 }
 
-/** The report's exemptions section: every exemption, then a warning for those about to expire. */
+/** A declaration that was read (not a malformed tag) and names nobody. */
+function ownerless(e: ListedExemption): boolean {
+  return e.owner === undefined && e.expires !== "";
+}
+
+/**
+ * The report's exemptions section: every exemption, then warnings for those in force without an
+ * owner and for those about to expire.
+ */
 export function renderExemptions(exemptions: ListedExemption[], on: string = today()): string[] {
   if (exemptions.length === 0) return ["Exemptions: none declared."];
   const count = (s: ExemptionStatus) => exemptions.filter((e) => e.status === s).length;
@@ -200,9 +221,16 @@ export function renderExemptions(exemptions: ListedExemption[], on: string = tod
     const resource = e.resourceType ? `${e.resourceType} ${e.resourceName}` : e.resourceName;
     lines.push(`  ${STATUS_LABEL[e.status].padEnd(11)} ${e.policy}  ${resource}`);
     const source = e.source === "policy-config" ? e.declaredAt : `resource tag ${e.declaredAt}`;
-    lines.push(`      ${[when(e), source].filter(Boolean).join(" — ")}`);
+    const owner = e.owner !== undefined ? `owner: ${e.owner}` : ownerless(e) ? "no owner" : "";
+    lines.push(`      ${[when(e), source, owner].filter(Boolean).join(" — ")}`);
     if (e.reason) lines.push(`      reason: ${e.reason}`);
     if (e.problem) lines.push(`      ${e.problem}`);
+  }
+  const unowned = exemptions.filter((e) => e.status === "in-force" && ownerless(e));
+  if (unowned.length > 0) {
+    lines.push(
+      `  warning: ${unowned.length} exemption${unowned.length === 1 ? " in force has" : "s in force have"} no owner (${unowned.map((e) => `${e.policy} on ${e.resourceName}`).join("; ")}): name the team or person who answers for it — "owner" in the policy config entry, by=<owner> in the tag (policyExemptionTags requires it).`,
+    );
   }
   const soon = exemptions.filter((e) => e.expiringSoon);
   if (soon.length > 0) {

@@ -13,6 +13,7 @@ import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import type { Resource, Unwrap } from "@pulumi/pulumi";
 import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import {
+  describeOwner,
   EXEMPTION_TAG_PREFIX,
   EXPIRY_WARNING_DAYS,
   exemptionTagsOf,
@@ -23,10 +24,16 @@ import {
   today,
 } from "./exemptions";
 
-/** One explicit opt-out in the policy config: which resource, why, and until when. */
+/** One explicit opt-out in the policy config: which resource, who, why, and until when. */
 export interface Exemption {
   /** Pulumi logical name (the last URN segment) or the full URN. */
   resource: string;
+  /**
+   * The team or person who owns it. Documented as required; optional in the schema so that an
+   * entry written before owners existed still applies (flagged by the report; see
+   * `describeOwner` in ./exemptions).
+   */
+  owner?: string;
   reason: string;
   /** The last day (UTC, `YYYY-MM-DD`) the exemption holds. */
   expires: string;
@@ -49,7 +56,7 @@ const EXPIRY_PATTERN = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$";
 export const exemptionsSchema: PolicyConfigJSONSchema = {
   type: "array",
   description:
-    "Resources this policy does not apply to, each with why and until when (e.g. a throwaway instance kept without deletion protection on purpose). An exemption holds through its expires day (UTC) and stops the day after: the resource is judged again and a violation names the expired exemption. Renew it with a new date or fix the resource.",
+    "Resources this policy does not apply to, each with who owns the exemption, why and until when (e.g. a throwaway instance kept without deletion protection on purpose). An exemption holds through its expires day (UTC) and stops the day after: the resource is judged again and a violation names the expired exemption. Renew it with a new date or fix the resource.",
   items: {
     type: "object",
     properties: {
@@ -57,6 +64,13 @@ export const exemptionsSchema: PolicyConfigJSONSchema = {
         type: "string",
         minLength: 1,
         description: "Pulumi logical name (the last URN segment) or the full URN.",
+      },
+      owner: {
+        type: "string",
+        minLength: 1,
+        pattern: "\\S",
+        description:
+          'Who owns the exemption: the team or person who approved it and renews or removes it (e.g. "platform-team", "jane@example.com"). Give every exemption one; an entry without it still applies, but the preview report flags it.',
       },
       reason: { type: "string", minLength: MIN_REASON_LENGTH, description: "Why." },
       expires: {
@@ -76,7 +90,7 @@ export const exemptionsSchema: PolicyConfigJSONSchema = {
 export const allowResourceExemptionsSchema: PolicyConfigJSONSchema = {
   type: "boolean",
   description:
-    "Whether a policy-exemption:<policy> tag on a resource (value until=YYYY-MM-DD reason=...) may exempt it from this policy. false accepts exemptions only from this policy config, e.g. for a security control that must not be waived in code.",
+    "Whether a policy-exemption:<policy> tag on a resource (value until=YYYY-MM-DD by=<owner> reason=...) may exempt it from this policy. false accepts exemptions only from this policy config, e.g. for a security control that must not be waived in code.",
   default: true,
 };
 
@@ -114,6 +128,8 @@ export interface ExemptionInForce {
   source: "policy config" | "resource tag";
   /** `exemptions[0]`, or the tag key. */
   where: string;
+  /** Who owns it; undefined for one declared before owners existed. */
+  owner?: string;
   reason: string;
   expires: string;
   daysLeft: number;
@@ -194,15 +210,18 @@ export function decideExemption(
       );
       return;
     }
+    // A blank owner is refused by the schema; read as unknown should a caller skip the schema.
+    const owner = e.owner?.trim() || undefined;
     const expiry = expiryOf(e.expires, judgedOn());
     if (expiry.expired) {
       lapsed.push(
-        `the exemption for \`${e.resource}\` expired on ${e.expires} (reason: ${e.reason})`,
+        `the exemption for \`${e.resource}\` expired on ${e.expires} (${describeOwner(owner)}; reason: ${e.reason})`,
       );
     } else {
       inForce ??= {
         source: "policy config",
         where: `exemptions[${i}]`,
+        owner,
         reason: e.reason,
         expires: e.expires,
         daysLeft: expiry.daysLeft,
@@ -215,7 +234,7 @@ export function decideExemption(
       lapsed.push(`its exemption tag ${tag.key} is malformed: ${tag.problems.join("; ")}`);
       continue;
     }
-    const { expires, reason } = tag.exemption;
+    const { expires, reason, owner } = tag.exemption;
     if (config.allowResourceExemptions === false) {
       lapsed.push(
         `its exemption tag ${tag.key} does not apply: this policy takes exemptions only from its policy config (allowResourceExemptions: false)`,
@@ -225,12 +244,13 @@ export function decideExemption(
     const expiry = expiryOf(expires, judgedOn());
     if (expiry.expired) {
       lapsed.push(
-        `the exemption tag ${tag.key} on \`${resource.name}\` expired on ${expires} (reason: ${reason})`,
+        `the exemption tag ${tag.key} on \`${resource.name}\` expired on ${expires} (${describeOwner(owner)}; reason: ${reason})`,
       );
     } else {
       inForce ??= {
         source: "resource tag",
         where: tag.key,
+        owner,
         reason,
         expires,
         daysLeft: expiry.daysLeft,
@@ -248,7 +268,7 @@ export function describeExemption(e: ExemptionInForce): string {
       : e.daysLeft <= EXPIRY_WARNING_DAYS
         ? ` (expires in ${e.daysLeft} day${e.daysLeft === 1 ? "" : "s"})`
         : "";
-  return `exempted until ${e.expires}${soon} by ${e.source} ${e.where}: ${e.reason}`;
+  return `exempted until ${e.expires}${soon} by ${e.source} ${e.where} (${describeOwner(e.owner)}): ${e.reason}`;
 }
 
 /** A violation message followed by why the resource's exemptions did not spare it. */

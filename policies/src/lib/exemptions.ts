@@ -1,8 +1,9 @@
 /**
- * The rules of an exemption, in one place: its expiry date and the tag that declares it next to
- * the resource. Shared by the pack (which decides), the program's helper (infra/lib/exemptions.ts,
- * which builds the tag and fails `pulumi preview` on a bad one) and the offline preview's report,
- * so the three cannot disagree. Imports nothing: the program loads it too.
+ * The rules of an exemption, in one place: its expiry date, its owner and the tag that declares
+ * it next to the resource. Shared by the pack (which decides), the program's helper
+ * (infra/lib/exemptions.ts, which builds the tag and fails `pulumi preview` on a bad one) and the
+ * offline preview's report, so the three cannot disagree. Imports nothing: the program loads it
+ * too.
  */
 
 /** The report warns about exemptions expiring within this many days. */
@@ -10,6 +11,19 @@ export const EXPIRY_WARNING_DAYS = 14;
 
 /** A reason shorter than this says nothing ("n/a", "legacy"). */
 export const MIN_REASON_LENGTH = 10;
+
+/**
+ * Who owns an exemption: the team or person who approved it and answers for renewing or removing
+ * it ("platform-team", "jane@example.com"). Required of every new declaration (the program's
+ * helper refuses one without an owner, and the docs say so), but optional where exemptions are
+ * read (the pack, the report): an exemption written before owners existed keeps applying, and
+ * the report flags it ("no owner") while the not-applicable reason says "owner unknown". Making
+ * it required there would turn every such exemption off on upgrade, and mandatory checks red,
+ * for a missing name rather than for anything about the resource.
+ */
+export function describeOwner(owner: string | undefined): string {
+  return owner === undefined ? "owner unknown" : `owner: ${owner}`;
+}
 
 // --- The clock -------------------------------------------------------------------------------
 
@@ -80,9 +94,11 @@ export function expiryOf(expires: string, on: string = today()): Expiry {
 // --- The tag ---------------------------------------------------------------------------------
 
 /**
- * Key `policy-exemption:<policy>`, value `until=YYYY-MM-DD reason=<text>`. Within AWS's tag rules
- * (keys ≤ 128 and values ≤ 256 characters; letters, digits, spaces and `_ . : / = + - @`; `aws:`
- * reserved), kept to ASCII and plain spaces so every service's tag API accepts it.
+ * Key `policy-exemption:<policy>`, value `until=YYYY-MM-DD by=<owner> reason=<text>` (`by=`
+ * may be absent in a tag written before owners existed: see {@link describeOwner}). Within AWS's
+ * tag rules (keys ≤ 128 and values ≤ 256 characters; letters, digits, spaces and
+ * `_ . : / = + - @`; `aws:` reserved), kept to ASCII and plain spaces so every service's tag API
+ * accepts it.
  */
 export const EXEMPTION_TAG_PREFIX = "policy-exemption:";
 export const TAG_KEY_MAX_LENGTH = 128;
@@ -91,8 +107,17 @@ export const TAG_VALUE_MAX_LENGTH = 256;
 /** The characters a tag value may hold, as a human reads them in an error message. */
 export const TAG_CHARACTERS = "letters, digits, spaces and _ . : / = + - @";
 const TAG_TEXT = /^[A-Za-z0-9 _.:/=+\-@]*$/;
+/**
+ * The characters an owner may hold in a tag: the tag alphabet without spaces (which separate the
+ * value's fields) and `=` (which marks a field), so `by=jane@example.com` reads back unchanged.
+ */
+export const OWNER_CHARACTERS = "letters, digits and _ . : / + - @ (no spaces)";
+const OWNER_TEXT = /^[A-Za-z0-9_.:/+\-@]+$/;
 const POLICY_NAME = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
-const TAG_VALUE = /^until=(\S*) reason=(.*)$/s;
+// `by=` is optional (tags from before owners existed) and taken up to the first " reason=", so an
+// owner with a space in it is reported as such rather than as an unreadable value.
+const TAG_VALUE = /^until=(\S*)(?: by=(.*?))? reason=(.*)$/s;
+const TAG_SYNTAX = "until=YYYY-MM-DD by=<owner> reason=<why>";
 
 /** An exemption declared by a tag on the resource it concerns. */
 export interface TagExemption {
@@ -102,14 +127,21 @@ export interface TagExemption {
   expires: string;
   /** Why; only {@link TAG_CHARACTERS}. */
   reason: string;
+  /**
+   * Who owns it (`by=`), only {@link OWNER_CHARACTERS}; undefined in a tag written before owners
+   * existed, which still applies (see {@link describeOwner}).
+   */
+  owner?: string;
 }
 
 export function exemptionTagKey(policy: string): string {
   return `${EXEMPTION_TAG_PREFIX}${policy}`;
 }
 
-export function exemptionTagValue(expires: string, reason: string): string {
-  return `until=${expires} reason=${reason}`;
+export function exemptionTagValue(expires: string, reason: string, owner?: string): string {
+  return owner === undefined
+    ? `until=${expires} reason=${reason}`
+    : `until=${expires} by=${owner} reason=${reason}`;
 }
 
 /** The first character of `text` outside the tag alphabet, or undefined when all are allowed. */
@@ -140,16 +172,33 @@ export function tagExemptionProblems(e: TagExemption): string[] {
       `reason ${JSON.stringify(e.reason)} is too short; say why in at least ${MIN_REASON_LENGTH} characters`,
     );
   }
+  if (e.owner !== undefined) {
+    if (e.owner === "") {
+      problems.push(
+        `owner is empty; name the team or person who owns the exemption, e.g. by=platform-team`,
+      );
+    } else if (!OWNER_TEXT.test(e.owner)) {
+      const c = [...e.owner].find((ch) => !OWNER_TEXT.test(ch)) ?? "";
+      problems.push(
+        `owner ${JSON.stringify(e.owner)} contains ${JSON.stringify(c)}; an owner in a tag may hold only ${OWNER_CHARACTERS}, e.g. "platform-team" or "jane@example.com"`,
+      );
+    }
+  }
   const bad = badCharacter(e.reason);
   if (bad !== undefined) {
     problems.push(
       `reason contains ${JSON.stringify(bad)}, which AWS does not accept in a tag value; use only ${TAG_CHARACTERS} (rephrase, or declare the exemption in the policy config instead)`,
     );
   }
-  const value = exemptionTagValue(e.expires, e.reason);
+  const value = exemptionTagValue(e.expires, e.reason, e.owner);
   if (value.length > TAG_VALUE_MAX_LENGTH) {
+    const room = TAG_VALUE_MAX_LENGTH - exemptionTagValue(e.expires, "", e.owner).length;
+    const owner =
+      e.owner === undefined
+        ? ""
+        : ` after the date and the owner (by=${e.owner}, ${e.owner.length} characters)`;
     problems.push(
-      `tag value is ${value.length} characters; AWS allows ${TAG_VALUE_MAX_LENGTH}, which leaves ${TAG_VALUE_MAX_LENGTH - exemptionTagValue(e.expires, "").length} for the reason: shorten it`,
+      `tag value is ${value.length} characters; AWS allows ${TAG_VALUE_MAX_LENGTH}, which leaves ${Math.max(room, 0)} for the reason${owner}: shorten it${e.owner === undefined ? "" : " or the owner"}`,
     );
   }
   return problems;
@@ -169,10 +218,11 @@ export function parseExemptionTag(key: string, value: unknown): ParsedExemptionT
     return {
       key,
       policy,
-      problems: [`value must be "until=YYYY-MM-DD reason=<why>" (got ${JSON.stringify(value)})`],
+      problems: [`value must be "${TAG_SYNTAX}" (got ${JSON.stringify(value)})`],
     };
   }
-  const exemption: TagExemption = { policy, expires: m[1] ?? "", reason: m[2] ?? "" };
+  const exemption: TagExemption = { policy, expires: m[1] ?? "", reason: m[3] ?? "" };
+  if (m[2] !== undefined) exemption.owner = m[2];
   const problems = tagExemptionProblems(exemption);
   return problems.length > 0 ? { key, policy, problems } : { key, exemption, problems: [] };
 }

@@ -218,10 +218,12 @@ export class Database {
     // pool (max 1: the query waits for it, it never opens a second one). Its failure is not
     // this build's: the first query then connects again itself and `run()` classifies what
     // it gets (a refused password, a dead server) as for any other query.
-    const opened = loaded.then(() => pool.connect()).then(
-      (client) => client.release(),
-      () => undefined,
-    );
+    const opened = loaded
+      .then(() => pool.connect())
+      .then(
+        (client) => client.release(),
+        () => undefined,
+      );
     // Starting the engine now (instead of on the first query) also keeps it out of the first
     // operation's timing — slow-query log, SlowQueries metric — which then measures the query.
     const started = base.$connect();

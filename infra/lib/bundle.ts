@@ -69,6 +69,8 @@ export const LAZY_MODULES: readonly string[] = [
   "@aws-lambda-powertools/parameters/secrets",
   // Verifying tokens in the function (AUTH_MODE=jwt, the Lambda authorizer) only.
   "jose",
+  // With the first slow query or connection retry (handlers/lib/metrics.ts).
+  "@aws-lambda-powertools/metrics",
 ];
 
 /** Where a lazy module's file goes in the bundle: Node resolves `require(specifier)` to it. */

@@ -7,6 +7,7 @@
  * with freshly fetched credentials, and disconnects on shutdown. Tests and the dev server build
  * their own `Database` with injected settings; the Lambda entry points share `getDatabase()`.
  */
+import { setImmediate } from "node:timers/promises";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { Pool } from "pg";
 import { PrismaClient } from "../generated/prisma/client";
@@ -195,24 +196,49 @@ export class Database {
       onError: (err) =>
         this.#logger.warn("idle database connection closed", { error: err.message }),
     };
+    // The pool creates its clients on demand: with a secret, the first one reads the credentials
+    // `load()` below fetches, so building the pool first costs no database or network time.
+    const credentials = this.#credentials;
     let pool: Pool;
-    if (this.#credentials) {
-      await this.#credentials.load();
+    if (credentials) {
       const proxyHost = this.#env.dbProxyHost;
       const ssl = this.#options.ssl ?? (proxyHost ? PROXY_TLS : undefined);
-      pool = createSecretPool(this.#credentials, settings, ssl, proxyHost);
+      pool = createSecretPool(credentials, settings, ssl, proxyHost);
     } else {
       pool = createUrlPool(this.#env.databaseUrl as string, settings);
     }
     const base = new PrismaClient({ adapter: new PrismaPg(pool), log });
     base.$on("query", (event) => this.stats.recordStatement(event.query, event.params));
-    // Starts Prisma's engine now (reads and instantiates the query compiler: tens of ms on a
-    // cold start, more on a busy runtime), so that the first operation's timing — slow-query
-    // log, SlowQueries metric — measures the query, not the engine start. It opens no database
-    // connection: the pool connects on first use.
+    // A cold start waits on two things that need different resources: Prisma's engine start
+    // (reading and instantiating the query compiler: tens of ms of this thread's CPU) and the
+    // first connection (a secret read over HTTPS, then TCP, TLS and SCRAM round-trips: mostly
+    // waiting on the network, the server and the thread pool). Both start here, so the waits
+    // overlap the engine's CPU time instead of following it.
+    const loaded = credentials ? credentials.load() : Promise.resolve(undefined);
+    // The first connection, released at once so that the first query finds it idle in the
+    // pool (max 1: the query waits for it, it never opens a second one). Its failure is not
+    // this build's: the first query then connects again itself and `run()` classifies what
+    // it gets (a refused password, a dead server) as for any other query.
+    const opened = loaded
+      .then(() => pool.connect())
+      .then(
+        (client) => client.release(),
+        () => undefined,
+      );
+    // One turn of the event loop before the engine's synchronous work (~50 ms of this thread on a
+    // cold start), so that the connection's first steps (TCP connect, startup message; with a
+    // secret, sending its request) are under way and the server's side of them runs meanwhile:
+    // nothing else yields to the event loop until the first query waits for its connection.
+    await setImmediate();
+    // Starting the engine now (instead of on the first query) also keeps it out of the first
+    // operation's timing — slow-query log, SlowQueries metric — which then measures the query.
+    const started = base.$connect();
     try {
-      await base.$connect();
+      await Promise.all([loaded, started]);
     } catch (err) {
+      // Both settle before the pool ends: no connection attempt outlives a failed build.
+      await Promise.allSettled([started, opened]);
+      await base.$disconnect().catch(() => undefined);
       await pool.end().catch(() => undefined);
       throw err;
     }

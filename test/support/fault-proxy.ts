@@ -86,6 +86,9 @@ export class FaultProxy {
     return proxy;
   }
 
+  /** Connections the proxy accepted since it started (open or not). */
+  accepted = 0;
+
   /** Open connections through the proxy. */
   get connections(): number {
     return this.#links.size;
@@ -143,6 +146,7 @@ export class FaultProxy {
   }
 
   private accept(client: Socket): void {
+    this.accepted += 1;
     const server = createConnection(this.#target);
     const link: Link = {
       client,

@@ -453,7 +453,7 @@ async function run(log: (line: string) => void): Promise<string> {
     out.push(
       `### Cold start: fresh Node process, \`require(bundle)\` then the first GET /creators/1/fans?limit=20 (median of ${COLD_RUNS}, the three bundles alternated)`,
       "",
-      "The first request builds the client: it reads and compiles the query compiler, opens the connection, runs the query.",
+      "The first request builds the client: it starts opening the first connection, reads and compiles the query compiler meanwhile, then runs the query.",
       "",
       "| bundle | require | first request | total | total / raw pg |",
       "|---|---:|---:|---:|---:|",

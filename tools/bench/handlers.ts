@@ -13,7 +13,6 @@
  *
  * Volume: BENCH_SEED (1 000 fans, 100 000 messages); HUNTAZE_BENCH_VOLUME=dev for a quick run.
  */
-import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -33,8 +32,15 @@ import { routes } from "../../handlers/routes";
 import { bundleFunction, QUERY_COMPILER_WASM_FILE } from "../../infra/lib/bundle";
 import { BENCH_SEED, DEV_SEED, seedDatabase } from "../../prisma/seed";
 import { startEmbeddedPostgres, withDatabase } from "../dev/embedded-postgres";
-import { MIGRATIONS_DIR, ROOT } from "../prisma/cli-support";
+import { MIGRATIONS_DIR } from "../prisma/cli-support";
 import { authorizationRows } from "./auth";
+import {
+  type ColdStartFigures,
+  coldStartNodes,
+  LAMBDA_NODE_MAJOR,
+  majorOf,
+  measureColdStarts,
+} from "./cold-start";
 import type { BenchSection } from "./index";
 
 const ROUNDS = 10;
@@ -397,75 +403,53 @@ async function run(log: (line: string) => void): Promise<string> {
     );
     log(`target: ${verdict}`);
 
-    const coldEvent = JSON.stringify(event("GET", "/creators/1/fans", { limit: "20" }));
-    const runCold = (file: string) => {
-      const res = spawnSync(
-        process.execPath,
-        [join(ROOT, "tools/bench/handlers-fixtures/cold-start.js"), file, coldEvent],
-        {
-          env: {
-            ...process.env,
-            DATABASE_URL: url,
-            // What the stack sets: the Cognito authorizer's claims are judged for this client.
-            AUTH_AUDIENCE: BENCH_CLIENT_ID,
-            POWERTOOLS_LOG_LEVEL: "SILENT",
-            STAGE: "",
-            AWS_LAMBDA_LOG_LEVEL: "",
-          },
-          encoding: "utf8",
-        },
-      );
-      if (res.status !== 0) throw new Error(`cold start of ${file} failed: ${res.stderr}`);
-      // The fixture's line is the last: the handler may print before it (a SlowQueries EMF
-      // line when the first operation, Prisma's start included, passes SLOW_QUERY_MS).
-      const parsed = JSON.parse(res.stdout.trim().split("\n").pop() ?? "") as {
-        importMs: number;
-        firstRequestMs: number;
-        status: number;
-      };
-      if (parsed.status !== 200) throw new Error(`cold start of ${file}: status ${parsed.status}`);
-      return parsed;
+    const coldEnv = {
+      DATABASE_URL: url,
+      // What the stack sets: the Cognito authorizer's claims are judged for this client.
+      AUTH_AUDIENCE: BENCH_CLIENT_ID,
+      POWERTOOLS_LOG_LEVEL: "SILENT",
+      STAGE: "",
+      AWS_LAMBDA_LOG_LEVEL: "",
     };
-    const variants = [
-      ["file", api],
-      ["inline", inline],
-      ["raw", rawPg],
-    ] as const;
-    const cold: Record<string, { importMs: number[]; firstRequestMs: number[] }> = {};
-    for (let i = 0; i < COLD_RUNS; i++) {
-      for (const [key, b] of variants) {
-        const r = runCold(join(b.dir, "index.js"));
-        cold[key] ??= { importMs: [], firstRequestMs: [] };
-        cold[key].importMs.push(r.importMs);
-        cold[key].firstRequestMs.push(r.firstRequestMs);
-      }
-    }
-    const med = (xs: number[]) => stats(xs).p50;
-    const coldOf = (key: string) => {
-      const imp = med(cold[key].importMs);
-      const first = med(cold[key].firstRequestMs);
-      return { imp, first, total: imp + first };
+    const bundles = {
+      file: join(api.dir, "index.js"),
+      inline: join(inline.dir, "index.js"),
+      raw: join(rawPg.dir, "index.js"),
     };
-    const file = coldOf("file");
-    const inl = coldOf("inline");
-    const base = coldOf("raw");
     const x = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
-    out.push(
-      `### Cold start: fresh Node process, \`require(bundle)\` then the first GET /creators/1/fans?limit=20 (median of ${COLD_RUNS}, the three bundles alternated)`,
-      "",
-      "The first request builds the client: it starts opening the first connection, reads and compiles the query compiler meanwhile, then runs the query.",
-      "",
-      "| bundle | require | first request | total | total / raw pg |",
-      "|---|---:|---:|---:|---:|",
-      `| API function, query compiler as a file (as deployed) | ${ms(file.imp)} ms | ${ms(file.first)} ms | ${ms(file.total)} ms | ${x(file.total, base.total)} |`,
-      `| API function, query compiler inlined (before) | ${ms(inl.imp)} ms | ${ms(inl.first)} ms | ${ms(inl.total)} ms | ${x(inl.total, base.total)} |`,
-      `| raw-pg handler (baseline) | ${ms(base.imp)} ms | ${ms(base.first)} ms | ${ms(base.total)} ms | 1.00× |`,
-      `| file / inlined | ${x(file.imp, inl.imp)} | ${x(file.first, inl.first)} | ${x(file.total, inl.total)} | |`,
-      "",
-    );
-    log(
-      `cold start: file ${ms(file.imp)} + ${ms(file.first)} ms, inlined ${ms(inl.imp)} + ${ms(inl.first)} ms, raw ${ms(base.imp)} + ${ms(base.first)} ms`,
-    );
+    for (const node of coldStartNodes()) {
+      const lambda = majorOf(node.version) === LAMBDA_NODE_MAJOR;
+      const figures = measureColdStarts(
+        node.path,
+        bundles,
+        event("GET", "/creators/1/fans", { limit: "20" }),
+        coldEnv,
+        COLD_RUNS,
+      );
+      const coldOf = (key: keyof typeof bundles) => {
+        const { importMs: imp, firstRequestMs: first } = figures[key] as ColdStartFigures;
+        return { imp, first, total: imp + first };
+      };
+      const file = coldOf("file");
+      const inl = coldOf("inline");
+      const base = coldOf("raw");
+      out.push(
+        `### Cold start on Node ${node.version}${lambda ? " (Lambda's runtime major)" : ` (Lambda runs Node ${LAMBDA_NODE_MAJOR})`}: fresh Node process, \`require(bundle)\` then the first GET /creators/1/fans?limit=20 (median of ${COLD_RUNS}, the three bundles alternated)`,
+        "",
+        "The first request builds the client: it starts opening the first connection, reads and compiles the query compiler meanwhile, then runs the query.",
+        "",
+        "| bundle | require | first request | total | total / raw pg |",
+        "|---|---:|---:|---:|---:|",
+        `| API function, query compiler as a file (as deployed) | ${ms(file.imp)} ms | ${ms(file.first)} ms | ${ms(file.total)} ms | ${x(file.total, base.total)} |`,
+        `| API function, query compiler inlined (before) | ${ms(inl.imp)} ms | ${ms(inl.first)} ms | ${ms(inl.total)} ms | ${x(inl.total, base.total)} |`,
+        `| raw-pg handler (baseline) | ${ms(base.imp)} ms | ${ms(base.first)} ms | ${ms(base.total)} ms | 1.00× |`,
+        `| file / inlined | ${x(file.imp, inl.imp)} | ${x(file.first, inl.first)} | ${x(file.total, inl.total)} | |`,
+        "",
+      );
+      log(
+        `cold start (Node ${node.version}): file ${ms(file.imp)} + ${ms(file.first)} ms, inlined ${ms(inl.imp)} + ${ms(inl.first)} ms, raw ${ms(base.imp)} + ${ms(base.first)} ms`,
+      );
+    }
   } finally {
     if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
     await raw.end().catch(() => undefined);

@@ -1,10 +1,10 @@
 /**
  * How the offline preview grows with the stack: the whole preview (`tools/preview/cli.ts`, the
  * prod stack's config and policy config) of a generated program (`./scale-program.ts`, first-deploy
- * semantics) of ~1 000, 4 000 and 10 000 resources, each in a fresh process. Per size: the
- * program's time under the mock runtime, the policy stage's time per resource, the process's peak
- * memory (resident set), and, from a CPU profile of the same run, where the program stage's time
- * goes. Linear scaling keeps the times per resource flat; a policy that scans every resource per
+ * semantics) of ~1 000, 4 000 and 10 000 resources, each preview in a fresh process, in rounds
+ * over the sizes. Per size: the program's time under the mock runtime and the policy stage's time
+ * per resource (medians), the process's peak memory (resident set, the highest), and, from one
+ * more preview of the largest under the CPU profiler, where each stage's time goes. Linear scaling keeps the times per resource flat; a policy that scans every resource per
  * resource shows as a policy time per resource growing with the size.
  */
 import { spawn } from "node:child_process";
@@ -113,11 +113,34 @@ function readProfile(profileDir: string): PreviewProfile {
   return previewProfile(profile);
 }
 
+/** Timed rounds over the sizes; `BENCH_SCALE_ROUNDS` overrides the default of 3. */
+function roundsWanted(): number {
+  const raw = process.env.BENCH_SCALE_ROUNDS ?? "3";
+  const rounds = Number(raw);
+  if (!Number.isInteger(rounds) || rounds < 1) {
+    throw new Error(`BENCH_SCALE_ROUNDS=${raw}: expected a whole number of rounds ≥ 1`);
+  }
+  return rounds;
+}
+
+const middle = (values: number[]): number =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+
+/** The median times of one size's runs, and the highest peak memory any of them reached. */
+function medianRun(runs: ScaleRun[]): ScaleRun {
+  return {
+    resources: (runs[0] as ScaleRun).resources,
+    programMs: middle(runs.map((r) => r.programMs)),
+    policyMs: middle(runs.map((r) => r.policyMs)),
+    peakRssBytes: Math.max(...runs.map((r) => r.peakRssBytes)),
+  };
+}
+
 /** One preview in a fresh process, in a temporary directory removed afterwards. */
-async function scaleRun(size: number, profiled: boolean): Promise<ScaleRun> {
+async function scaleRun(size: number, profiled: boolean, label = ""): Promise<ScaleRun> {
   const functions = functionsFor(size);
   process.stderr.write(
-    `scale: previewing ${functions} generated functions (~${size} resources)${profiled ? " under the CPU profiler" : ""}…\n`,
+    `scale: ${label ? `${label}: ` : ""}previewing ${functions} generated functions (~${size} resources)${profiled ? " under the CPU profiler" : ""}…\n`,
   );
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "huntaze-scale-"));
   try {
@@ -141,12 +164,20 @@ export const section: BenchSection = {
       lines.push(line);
       log(line);
     };
-    const runs: ScaleRun[] = [];
-    for (const size of sizes()) runs.push(await scaleRun(size, false));
+    // Rounds over all sizes, not repetitions of one: a burst of load spreads over every size.
+    const rounds = roundsWanted();
+    const bySize = new Map<number, ScaleRun[]>();
+    for (let round = 1; round <= rounds; round++) {
+      for (const size of sizes()) {
+        const run = await scaleRun(size, false, `round ${round}/${rounds}`);
+        bySize.set(size, [...(bySize.get(size) ?? []), run]);
+      }
+    }
+    const runs = [...bySize.values()].map(medianRun);
     const smallest = runs[0] as ScaleRun;
     const policyPerResource = (r: ScaleRun) => r.policyMs / r.resources;
     emit(
-      `Whole preview (\`--stack prod --program tools/policy/scale-program.ts\`, first deploy) of generated programs, one fresh process per size (load ${os.loadavg()[0]?.toFixed(1)} on ${os.cpus().length} CPUs):\n`,
+      `Whole preview (\`--stack prod --program tools/policy/scale-program.ts\`, first deploy) of generated programs, one fresh process per preview, medians of ${rounds} rounds over the sizes (peak memory: the highest; load ${os.loadavg()[0]?.toFixed(1)} on ${os.cpus().length} CPUs):\n`,
     );
     emit(
       "| resources | program (mocks) | per resource | policy stage | per resource | vs smallest | peak memory |",

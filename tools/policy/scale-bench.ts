@@ -196,7 +196,7 @@ export const section: BenchSection = {
       ["policy stage", profiles.policy],
     ] as const) {
       emit(
-        `\nWhere the ${stage} goes at ${largest.resources} resources (CPU profile of one more run, slower under the profiler: ${seconds(profile.totalMs)} sampled):\n`,
+        `\nWhere the ${stage} goes at ${largest.resources} resources (CPU profile of one more run: ${seconds(profile.totalMs)} sampled):\n`,
       );
       emit("| code | share | per resource |");
       emit("|---|---:|---:|");

@@ -417,7 +417,7 @@ async function run(log: (line: string) => void): Promise<string> {
       raw: join(rawPg.dir, "index.js"),
     };
     const x = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
-    for (const node of coldStartNodes()) {
+    for (const node of coldStartNodes(log)) {
       const lambda = majorOf(node.version) === LAMBDA_NODE_MAJOR;
       const figures = measureColdStarts(
         node.path,

@@ -6,11 +6,10 @@
  * what a failed first connection leaves behind.
  */
 import { strict as assert } from "node:assert";
-import { Database } from "../../handlers/lib/prisma";
 import type { TestDatabase } from "../support/database";
 import { FaultProxy } from "../support/fault-proxy";
 import { InMemorySecretSource } from "../support/secrets";
-import { apiClient, migratedDatabase, quietLogger, testDatabase } from "./helpers";
+import { apiClient, migratedDatabase, secretBackedDatabase, testDatabase } from "./helpers";
 
 const SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:cold-start-AbCdEf";
 
@@ -75,26 +74,8 @@ describe("a runtime's first connection (opened while Prisma's engine starts)", (
 
   it("with a secret, connects once, with the credentials the build read", async () => {
     const source = new InMemorySecretSource();
-    const u = new URL(proxy.url);
-    source.set(SECRET_ARN, {
-      host: u.hostname,
-      port: Number(u.port),
-      dbname: u.pathname.slice(1),
-      username: decodeURIComponent(u.username),
-      password: decodeURIComponent(u.password),
-    });
     const accepted = proxy.accepted;
-    const database = new Database({
-      env: {
-        stage: "staging",
-        serviceName: "huntaze-api",
-        slowQueryMs: 200,
-        dbSecretArn: SECRET_ARN,
-      },
-      secretSource: source,
-      ssl: false,
-      logger: quietLogger(),
-    });
+    const database = secretBackedDatabase(source, SECRET_ARN, proxy.url);
     try {
       await database.client();
       await until("the first connection is open", () => proxy.connections === 1);
@@ -112,17 +93,8 @@ describe("a runtime's first connection (opened while Prisma's engine starts)", (
 
   it("fails the build, with no connection attempted, when the secret cannot be read", async () => {
     const accepted = proxy.accepted;
-    const database = new Database({
-      env: {
-        stage: "staging",
-        serviceName: "huntaze-api",
-        slowQueryMs: 200,
-        dbSecretArn: SECRET_ARN,
-      },
-      secretSource: new InMemorySecretSource(), // holds no secret
-      ssl: false,
-      logger: quietLogger(),
-    });
+    // The source holds no secret.
+    const database = secretBackedDatabase(new InMemorySecretSource(), SECRET_ARN);
     try {
       const unhandled = await unhandledDuring(async () => {
         await assert.rejects(database.client(), /can't find the specified secret/);

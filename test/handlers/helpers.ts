@@ -15,6 +15,7 @@ import { routes } from "../../handlers/routes";
 import { type SeedOptions, seedDatabase } from "../../prisma/seed";
 import { withClient } from "../../tools/dev/embedded-postgres";
 import { createTestDatabase, type TestDatabase } from "../support/database";
+import type { InMemorySecretSource } from "../support/secrets";
 
 export { withClient };
 
@@ -194,4 +195,32 @@ export function apiClient(
     }
     return { status: result.statusCode, headers, body, raw: result.body };
   };
+}
+
+/**
+ * A `Database` that reads its credentials from `source` under `secretArn`, as the deployed
+ * functions do (`DB_SECRET_ARN`), without TLS. `url`, when given, is stored there first as the
+ * secret RDS keeps (host, port, dbname, username, password).
+ */
+export function secretBackedDatabase(
+  source: InMemorySecretSource,
+  secretArn: string,
+  url?: string,
+): Database {
+  if (url !== undefined) {
+    const u = new URL(url);
+    source.set(secretArn, {
+      host: u.hostname,
+      port: Number(u.port),
+      dbname: u.pathname.slice(1),
+      username: decodeURIComponent(u.username),
+      password: decodeURIComponent(u.password),
+    });
+  }
+  return new Database({
+    env: { stage: "staging", serviceName: "huntaze-api", slowQueryMs: 200, dbSecretArn: secretArn },
+    secretSource: source,
+    ssl: false,
+    logger: quietLogger(),
+  });
 }

@@ -18,6 +18,7 @@ import {
   apiClient,
   migratedDatabase,
   quietLogger,
+  secretBackedDatabase,
   TEST_SEED,
   testDatabase,
   withClient,
@@ -106,27 +107,8 @@ describe("resilience", () => {
     });
     after(() => db.drop());
 
-    function secretDatabase(source: InMemorySecretSource): Database {
-      const u = new URL(db.url);
-      source.set(SECRET_ARN, {
-        host: u.hostname,
-        port: Number(u.port),
-        dbname: u.pathname.slice(1),
-        username: decodeURIComponent(u.username),
-        password: decodeURIComponent(u.password),
-      });
-      return new Database({
-        env: {
-          stage: "staging",
-          serviceName: "huntaze-api",
-          slowQueryMs: 200,
-          dbSecretArn: SECRET_ARN,
-        },
-        secretSource: source,
-        ssl: false,
-        logger: quietLogger(),
-      });
-    }
+    const secretDatabase = (source: InMemorySecretSource): Database =>
+      secretBackedDatabase(source, SECRET_ARN, db.url);
 
     it("retries once on a connection the server ended, then on refused credentials after refetching the secret", async () => {
       const source = new InMemorySecretSource();

@@ -197,40 +197,44 @@ function describeError(policy: string, error: ErrorObject): string {
   }
 }
 
-const EXPIRES_PATH = /^\/exemptions\/\d+\/expires$/;
-
 /**
- * Exemption expiry dates that are not calendar days (2027-02-30, 2027-13-01): JSON schema can
- * check the shape, not the calendar, and an exemption with a date that does not exist would
- * never be clear about when it stops.
+ * Schema errors on an exemption's `expires` (pattern) and `owner` (minLength, pattern) that
+ * {@link exemptionEntryProblems} says better, with the fix.
  */
-function expiryDateProblems(policy: string, properties: Record<string, unknown>): string[] {
-  const exemptions = properties.exemptions;
-  if (!Array.isArray(exemptions)) return [];
-  return exemptions.flatMap((e: unknown, i) => {
-    const expires = (e as { expires?: unknown } | null)?.expires;
-    if (typeof expires !== "string" || isCalendarDate(expires)) return [];
-    return [
-      `${policy}.exemptions[${i}].expires: ${JSON.stringify(expires)} is not a calendar date; write the last day the exemption holds as YYYY-MM-DD (UTC), e.g. "2027-03-31"`,
-    ];
-  });
+const SAID_BETTER: Record<string, readonly string[]> = {
+  expires: ["pattern"],
+  owner: ["minLength", "pattern"],
+};
+const EXEMPTION_FIELD_PATH = /^\/exemptions\/\d+\/(expires|owner)$/;
+
+function saidBetter(error: { keyword: string; instancePath: string }): boolean {
+  const field = EXEMPTION_FIELD_PATH.exec(error.instancePath)?.[1];
+  return field !== undefined && (SAID_BETTER[field] ?? []).includes(error.keyword);
 }
 
-const OWNER_PATH = /^\/exemptions\/\d+\/owner$/;
-
 /**
- * Blank exemption owners (`""`, `"  "`): the schema refuses them (minLength, a non-space
- * character) and this says so with the fix instead of quoting the pattern.
+ * What the schema cannot say well about each exemption: an expiry that is not a calendar day
+ * (2027-02-30, 2027-13-01: JSON schema checks the shape, not the calendar, and an exemption
+ * with a date that does not exist would never be clear about when it stops), and a blank owner
+ * (`""`, `"  "`: the schema refuses it, and this names the fix instead of quoting a pattern).
  */
-function blankOwnerProblems(policy: string, properties: Record<string, unknown>): string[] {
+function exemptionEntryProblems(policy: string, properties: Record<string, unknown>): string[] {
   const exemptions = properties.exemptions;
   if (!Array.isArray(exemptions)) return [];
   return exemptions.flatMap((e: unknown, i) => {
-    const owner = (e as { owner?: unknown } | null)?.owner;
-    if (typeof owner !== "string" || owner.trim() !== "") return [];
-    return [
-      `${policy}.exemptions[${i}].owner is blank; name the team or person who owns the exemption, e.g. "platform-team" or "jane@example.com"`,
-    ];
+    const { expires, owner } = (e ?? {}) as { expires?: unknown; owner?: unknown };
+    const problems: string[] = [];
+    if (typeof expires === "string" && !isCalendarDate(expires)) {
+      problems.push(
+        `${policy}.exemptions[${i}].expires: ${JSON.stringify(expires)} is not a calendar date; write the last day the exemption holds as YYYY-MM-DD (UTC), e.g. "2027-03-31"`,
+      );
+    }
+    if (typeof owner === "string" && owner.trim() === "") {
+      problems.push(
+        `${policy}.exemptions[${i}].owner is blank; name the team or person who owns the exemption, e.g. "platform-team" or "jane@example.com"`,
+      );
+    }
+    return problems;
   });
 }
 
@@ -240,22 +244,13 @@ export function policyConfigProblems(
   validate: ValidateFunction,
   properties: Record<string, unknown>,
 ): string[] {
-  const dates = expiryDateProblems(policy, properties);
-  if (validate(properties)) return dates;
+  const entries = exemptionEntryProblems(policy, properties);
+  if (validate(properties)) return entries;
   return [
     ...(validate.errors ?? [])
-      // Said better, with the fix, by expiryDateProblems and blankOwnerProblems.
-      .filter((error) => !(error.keyword === "pattern" && EXPIRES_PATH.test(error.instancePath)))
-      .filter(
-        (error) =>
-          !(
-            (error.keyword === "pattern" || error.keyword === "minLength") &&
-            OWNER_PATH.test(error.instancePath)
-          ),
-      )
+      .filter((error) => !saidBetter(error))
       .map((error) => describeError(policy, error)),
-    ...dates,
-    ...blankOwnerProblems(policy, properties),
+    ...entries,
   ];
 }
 

@@ -15,6 +15,7 @@ import {
   rdsInstanceAlarms,
 } from "../../policies/src/alarms";
 import {
+  alarmSpec,
   assertHasResourceViolation,
   assertHasStackViolation,
   assertNeedsUnknownValue,
@@ -62,15 +63,8 @@ function errorRateAlarm(name: string, fn: StackResourceSpec | string): StackReso
   );
 }
 
-function plainAlarm(
-  name: string,
-  namespace: string,
-  metricName: string,
-  dimensions: Record<string, string>,
-  deps: Record<string, StackResourceSpec[]> = {},
-): StackResourceSpec {
-  return res(MetricAlarm, name, { alarmActions: [TOPIC], namespace, metricName, dimensions }, deps);
-}
+/** An alarm on a plain metric, notifying the alarm topic. */
+const plainAlarm = alarmSpec.bind(undefined, TOPIC);
 
 describe("#cloudwatch-alarm-actions", () => {
   const policy = cloudwatchAlarmActions;

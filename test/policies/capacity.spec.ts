@@ -12,6 +12,7 @@ import {
   assertNoStackViolations,
   assertStackNotApplicable,
   createStackValidationArgs,
+  postgresIngressSpec,
   res,
   type StackResourceSpec,
   UNKNOWN,
@@ -70,15 +71,8 @@ function stack(
     { vpcSecurityGroupIds: [dbGroup], parameterGroupName: [params] },
   );
   const specs = [fnGroup, dbGroup, fn, params, db];
-  const ingress = (name: string, target: StackResourceSpec, source: StackResourceSpec) =>
-    res(
-      SecurityGroupIngressRule,
-      name,
-      { securityGroupId: UNKNOWN, referencedSecurityGroupId: UNKNOWN, fromPort: 5432 },
-      { securityGroupId: [target], referencedSecurityGroupId: [source] },
-    );
   if (options.noIngress) return specs;
-  if (!options.proxy) return [...specs, ingress("db-from-fn", dbGroup, fnGroup)];
+  if (!options.proxy) return [...specs, postgresIngressSpec("db-from-fn", dbGroup, fnGroup)];
   const proxyGroup = res(SecurityGroup, "proxy-sg", { id: UNKNOWN });
   const proxy = res(
     RdsProxy,
@@ -110,8 +104,8 @@ function stack(
     proxy,
     targetGroup,
     target,
-    ingress("proxy-from-fn", proxyGroup, fnGroup),
-    ingress("db-from-proxy", dbGroup, proxyGroup),
+    postgresIngressSpec("proxy-from-fn", proxyGroup, fnGroup),
+    postgresIngressSpec("db-from-proxy", dbGroup, proxyGroup),
   ];
 }
 

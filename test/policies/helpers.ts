@@ -5,6 +5,8 @@
  * `notApplicable` that throws like the runtime's.
  */
 import * as assert from "node:assert/strict";
+import { MetricAlarm } from "@pulumi/aws/cloudwatch/metricAlarm";
+import { SecurityGroupIngressRule } from "@pulumi/aws/vpc/securityGroupIngressRule";
 import type {
   Policy,
   PolicyResource,
@@ -235,6 +237,35 @@ export function res(
   dependsOn: StackResourceSpec[] = [],
 ): StackResourceSpec {
   return { cls, name, props, deps, dependsOn };
+}
+
+/** A metric alarm on one metric with literal dimensions, notifying `topic`. */
+export function alarmSpec(
+  topic: string,
+  name: string,
+  namespace: string,
+  metricName: string,
+  dimensions: Record<string, string>,
+  deps: Record<string, StackResourceSpec[]> = {},
+): StackResourceSpec {
+  return res(MetricAlarm, name, { alarmActions: [topic], namespace, metricName, dimensions }, deps);
+}
+
+/**
+ * An ingress rule letting `source`'s security group reach `target`'s on PostgreSQL's port, both
+ * groups linked through dependencies (their ids are unknown at preview).
+ */
+export function postgresIngressSpec(
+  name: string,
+  target: StackResourceSpec,
+  source: StackResourceSpec,
+): StackResourceSpec {
+  return res(
+    SecurityGroupIngressRule,
+    name,
+    { securityGroupId: UNKNOWN, referencedSecurityGroupId: UNKNOWN, fromPort: 5432 },
+    { securityGroupId: [target], referencedSecurityGroupId: [source] },
+  );
 }
 
 export function createStackValidationArgs(

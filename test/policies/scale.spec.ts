@@ -21,7 +21,6 @@ import { ProxyTarget } from "@pulumi/aws/rds/proxyTarget";
 import { Secret } from "@pulumi/aws/secretsmanager/secret";
 import { SecretRotation } from "@pulumi/aws/secretsmanager/secretRotation";
 import { Topic } from "@pulumi/aws/sns/topic";
-import { SecurityGroupIngressRule } from "@pulumi/aws/vpc/securityGroupIngressRule";
 import { lambdaLatencyAlarm, rdsInstanceAlarms } from "../../policies/src/alarms";
 import { lambdaDbConnectionBudget } from "../../policies/src/capacity";
 import { rdsForceSsl } from "../../policies/src/database";
@@ -37,8 +36,10 @@ import {
 import { runProgram } from "../../tools/preview/run-program";
 import { loadStackConfig } from "../../tools/preview/stack-config";
 import {
+  alarmSpec,
   createStackValidationArgs,
   type PolicyOutcome,
+  postgresIngressSpec,
   res,
   runStackPolicy,
   type StackResourceSpec,
@@ -55,15 +56,8 @@ const reported = (outcome: PolicyOutcome) => {
   return outcome.violations.map((v) => v.urn?.split("::").pop());
 };
 
-function alarm(
-  name: string,
-  namespace: string,
-  metricName: string,
-  dimensions: Record<string, string>,
-  deps: Record<string, StackResourceSpec[]> = {},
-): StackResourceSpec {
-  return res(MetricAlarm, name, { alarmActions: [TOPIC], namespace, metricName, dimensions }, deps);
-}
+/** An alarm notifying the stack's topic. */
+const alarm = alarmSpec.bind(undefined, TOPIC);
 
 describe("stack policies on many resources", () => {
   it("rds-instance-alarms: each of many instances finds its own alarms, by dependency or identifier", async () => {
@@ -127,13 +121,6 @@ describe("stack policies on many resources", () => {
       ),
     );
     const specs: StackResourceSpec[] = [...groups, ...fns];
-    const ingress = (name: string, target: StackResourceSpec, source: StackResourceSpec) =>
-      res(
-        SecurityGroupIngressRule,
-        name,
-        { securityGroupId: UNKNOWN, referencedSecurityGroupId: UNKNOWN, fromPort: 5432 },
-        { securityGroupId: [target], referencedSecurityGroupId: [source] },
-      );
     // Instance d admits function group d directly; instance 0 also through a proxy admitting
     // groups 0 (already direct) and 3.
     for (const d of range(3)) {
@@ -156,7 +143,12 @@ describe("stack policies on many resources", () => {
           ? { vpcSecurityGroupIds: [dbGroup] }
           : { vpcSecurityGroupIds: [dbGroup], parameterGroupName: [params] },
       );
-      specs.push(dbGroup, params, db, ingress(`db-${d}-from-fn`, dbGroup, groups[d] as never));
+      specs.push(
+        dbGroup,
+        params,
+        db,
+        postgresIngressSpec(`db-${d}-from-fn`, dbGroup, groups[d] as StackResourceSpec),
+      );
       if (d !== 0) continue;
       const proxyGroup = res(SecurityGroup, "proxy-sg", { id: UNKNOWN });
       const proxy = res(
@@ -180,9 +172,9 @@ describe("stack policies on many resources", () => {
           { dbProxyName: UNKNOWN, targetGroupName: "default", dbInstanceIdentifier: UNKNOWN },
           { dbProxyName: [proxy], dbInstanceIdentifier: [db] },
         ),
-        ingress("proxy-from-fn-0", proxyGroup, groups[0] as never),
-        ingress("proxy-from-fn-3", proxyGroup, groups[3] as never),
-        ingress("db-0-from-proxy", dbGroup, proxyGroup),
+        postgresIngressSpec("proxy-from-fn-0", proxyGroup, groups[0] as StackResourceSpec),
+        postgresIngressSpec("proxy-from-fn-3", proxyGroup, groups[3] as StackResourceSpec),
+        postgresIngressSpec("db-0-from-proxy", dbGroup, proxyGroup),
       );
     }
     const outcome = await runStackPolicy(

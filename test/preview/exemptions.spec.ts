@@ -63,15 +63,12 @@ describe("npm run preview lists every exemption, judged on 2026-12-01", () => {
     fs.writeFileSync(config, JSON.stringify(prod, null, 2));
   });
 
+  /** The fixture program previewed for prod with the config above, and `extra` flags. */
+  const previewFixture = (...extra: string[]) =>
+    preview("--stack", "prod", "--program", PROGRAM, "--policy-config", config, ...extra);
+
   it("judges again the resource whose exemption expired and names the exemption in the violation", async () => {
-    const { code, out } = await preview(
-      "--stack",
-      "prod",
-      "--program",
-      PROGRAM,
-      "--policy-config",
-      config,
-    );
+    const { code, out } = await previewFixture();
     assert.equal(code, 1, out);
     assert.deepEqual(
       [...out.matchAll(/^ {2}\[(?:mandatory|advisory)\] (\S+)/gm)].map((m) => m[1]),
@@ -85,14 +82,7 @@ describe("npm run preview lists every exemption, judged on 2026-12-01", () => {
   });
 
   it("prints each exemption with its status, source, expiry, owner and reason, and warns of the one without an owner and the one about to expire", async () => {
-    const { out } = await preview(
-      "--stack",
-      "prod",
-      "--program",
-      PROGRAM,
-      "--policy-config",
-      config,
-    );
+    const { out } = await previewFixture();
     const section = out.slice(out.indexOf("\nExemptions"), out.indexOf("\nPolicies evaluated"));
     assert.equal(
       section.trim(),
@@ -128,17 +118,7 @@ describe("npm run preview lists every exemption, judged on 2026-12-01", () => {
   it("puts the same list in --json and beside the SARIF results", async () => {
     const dir = tempDir("exemptions-sarif-");
     const sarif = path.join(dir, "policy.sarif");
-    const { out } = await preview(
-      "--stack",
-      "prod",
-      "--program",
-      PROGRAM,
-      "--policy-config",
-      config,
-      "--json",
-      "--sarif",
-      sarif,
-    );
+    const { out } = await previewFixture("--json", "--sarif", sarif);
     const doc = JSON.parse(out) as {
       policyPack: { exemptions: Listed[]; exemptionsJudgedOn: string };
     };

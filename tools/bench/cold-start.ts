@@ -15,6 +15,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../prisma/cli-support";
+import { median } from "./measure";
 
 /** Lambda's runtime for every function of the stack (infra/components/function.ts). */
 export const LAMBDA_NODE_MAJOR = 22;
@@ -94,11 +95,6 @@ function fetchLambdaNode(log: (line: string) => void): { path: string; version: 
 export function majorOf(version: string): number {
   return Number(/^v(\d+)/.exec(version)?.[1] ?? 0);
 }
-
-const median = (xs: number[]): number => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
-};
 
 /**
  * Medians of `runs` cold starts of each bundle under `node`, the bundles alternated so that

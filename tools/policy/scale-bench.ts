@@ -12,6 +12,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { BenchSection } from "../bench/index";
+import { median } from "../bench/measure";
 import { type CpuProfile, type PreviewProfile, previewProfile } from "./scale-profile";
 import { FIXED_RESOURCES, functionsFor, SCALE_FUNCTIONS_ENV } from "./scale-program";
 
@@ -123,15 +124,12 @@ function roundsWanted(): number {
   return rounds;
 }
 
-const middle = (values: number[]): number =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
-
 /** The median times of one size's runs, and the highest peak memory any of them reached. */
 function medianRun(runs: ScaleRun[]): ScaleRun {
   return {
     resources: (runs[0] as ScaleRun).resources,
-    programMs: middle(runs.map((r) => r.programMs)),
-    policyMs: middle(runs.map((r) => r.policyMs)),
+    programMs: median(runs.map((r) => r.programMs)),
+    policyMs: median(runs.map((r) => r.policyMs)),
     peakRssBytes: Math.max(...runs.map((r) => r.peakRssBytes)),
   };
 }
